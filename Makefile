@@ -1,0 +1,39 @@
+# tea: thin wrapper over meson + ninja. Every target installs what it needs first.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_SECONDS ?= 60
+PREFIX     ?= /usr/local
+
+.PHONY: all deps test demo bench fuzz clean install
+
+all: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=release --prefix=$(PREFIX)
+
+$(ASAN_BUILD)/build.ninja:
+	CC=clang meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+test: deps $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
+	ninja -C $(BUILD)
+	ninja -C $(ASAN_BUILD)
+	@sh scripts/test.sh $(BUILD) $(ASAN_BUILD)
+
+demo: all
+	@sh scripts/demo.sh $(BUILD)
+
+bench: all
+	@sh bench/run.sh --teanode $(BUILD)/src/cli/teanode
+
+fuzz: deps
+	@sh scripts/fuzz.sh $(FUZZ_SECONDS)
+
+install: all
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -1,0 +1,253 @@
+/* Instantiation (the spec's "instantiate": resolve imports, allocate,
+ * initialize segments, run start) and calls into an instance. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/runtime.h"
+
+bool tea_linker_lookup(tea_wasm_linker *l, const char *module, const char *name,
+                       tea_wasm_extern *out);
+
+static void free_instance(void *p) {
+  tea_wasm_instance *in = p;
+  free(in->funcs);
+  free(in->tables);
+  free(in->globals);
+  if (in->elem_items)
+    for (uint32_t i = 0; i < in->module->nelems; i++) free(in->elem_items[i]);
+  free(in->elem_items);
+  free(in->elem_len);
+  free(in->data_len);
+  free(in->func_objects);
+  free(in);
+}
+
+static const char *kind_name(tea_wasm_extern_kind k) {
+  static const char *names[] = {"function", "table", "memory", "global"};
+  return names[k];
+}
+
+/* Import matching: limits of the provided object must lie inside the
+ * declared ones (spec: "import subtyping"). */
+static bool limits_match(uint64_t amin, bool ahas, uint64_t amax, const tea_limits *want) {
+  if (amin < want->min) return false;
+  if (!want->has_max) return true;
+  return ahas && amax <= want->max;
+}
+
+static tea_code link_import(tea_wasm_instance *in, tea_wasm_linker *linker, const tea_import *im,
+                            uint32_t *nf, uint32_t *nt, uint32_t *ng, tea_error *err) {
+  const tea_wasm_module *m = in->module;
+  tea_wasm_extern ext;
+  if (!tea_linker_lookup(linker, im->module, im->name, &ext))
+    return tea_fail(err, TEA_ERR_LINK, "unknown import: %s::%s (%s)", im->module, im->name,
+                    kind_name(im->kind));
+  if (ext.kind != im->kind)
+    return tea_fail(err, TEA_ERR_LINK, "incompatible import type: %s::%s is a %s, not a %s",
+                    im->module, im->name, kind_name(ext.kind), kind_name(im->kind));
+  switch (im->kind) {
+  case TEA_WASM_EXTERN_FUNC:
+    if (!tea_functype_equal(ext.of.func->type, &m->types[im->func_type]))
+      return tea_fail(err, TEA_ERR_LINK, "incompatible import type: %s::%s has another signature",
+                      im->module, im->name);
+    in->funcs[(*nf)++] = ext.of.func;
+    break;
+  case TEA_WASM_EXTERN_TABLE: {
+    tea_wasm_table *t = ext.of.table;
+    if (t->type != im->table.elem ||
+        !limits_match(t->size, t->has_max, t->declared_max, &im->table.limits))
+      return tea_fail(err, TEA_ERR_LINK, "incompatible import type: table %s::%s", im->module,
+                      im->name);
+    in->tables[(*nt)++] = t;
+    break;
+  }
+  case TEA_WASM_EXTERN_MEMORY: {
+    tea_wasm_memory *mem = ext.of.memory;
+    if (!limits_match(mem->size / TEA_WASM_PAGE_SIZE, mem->has_max, mem->declared_max, &im->memory))
+      return tea_fail(err, TEA_ERR_LINK, "incompatible import type: memory %s::%s", im->module,
+                      im->name);
+    in->memory = mem;
+    break;
+  }
+  case TEA_WASM_EXTERN_GLOBAL: {
+    tea_wasm_global *g = ext.of.global;
+    if (g->type != im->global.type || g->mutable_ != im->global.mutable_)
+      return tea_fail(err, TEA_ERR_LINK, "incompatible import type: global %s::%s", im->module,
+                      im->name);
+    in->globals[(*ng)++] = g;
+    break;
+  }
+  }
+  return TEA_OK;
+}
+
+static tea_wasm_slot eval_const(const tea_wasm_instance *in, const tea_constexpr *e) {
+  tea_wasm_slot v = {.u64 = 0};
+  switch (e->op) {
+  case TEA_CONST_I32:
+  case TEA_CONST_F32:
+    v.u64 = 0;
+    v.u32 = (uint32_t)e->bits;
+    break;
+  case TEA_CONST_I64:
+  case TEA_CONST_F64: v.u64 = e->bits; break;
+  case TEA_CONST_REF_NULL: v.ref = NULL; break;
+  case TEA_CONST_REF_FUNC: v.ref = in->funcs[e->index]; break;
+  case TEA_CONST_GLOBAL_GET: v = in->globals[e->index]->value; break;
+  }
+  return v;
+}
+
+static tea_code alloc_instance(tea_wasm_store *store, const tea_wasm_module *m,
+                               tea_wasm_instance **out, tea_error *err) {
+  tea_wasm_instance *in = calloc(1, sizeof *in);
+  if (!in) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  in->module = m;
+  in->store = store;
+  in->funcs = calloc(m->nfuncs + 1, sizeof *in->funcs);
+  in->tables = calloc(m->ntables + 1, sizeof *in->tables);
+  in->globals = calloc(m->nglobals + 1, sizeof *in->globals);
+  in->elem_items = calloc(m->nelems + 1, sizeof *in->elem_items);
+  in->elem_len = calloc(m->nelems + 1, sizeof *in->elem_len);
+  in->data_len = calloc(m->ndatas + 1, sizeof *in->data_len);
+  in->func_objects = calloc(m->nfuncs - m->nfunc_imports + 1, sizeof *in->func_objects);
+  tea_code rc = tea_store_track(store, in, free_instance, err);
+  if (rc != TEA_OK) return rc;
+  if (!in->funcs || !in->tables || !in->globals || !in->elem_items || !in->elem_len ||
+      !in->data_len || !in->func_objects)
+    return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  *out = in;
+  return TEA_OK;
+}
+
+tea_code tea_wasm_instantiate(tea_wasm_store *store, const tea_wasm_module *m,
+                              tea_wasm_linker *linker, tea_wasm_instance **out, tea_error *err) {
+  *out = NULL;
+  tea_wasm_instance *in = NULL;
+  tea_code rc = alloc_instance(store, m, &in, err);
+  if (rc != TEA_OK) return rc;
+
+  uint32_t nf = 0, nt = 0, ng = 0;
+  for (uint32_t i = 0; i < m->nimports; i++) {
+    rc = link_import(in, linker, &m->imports[i], &nf, &nt, &ng, err);
+    if (rc != TEA_OK) return rc;
+  }
+  for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) {
+    tea_wasm_func *f = &in->func_objects[i];
+    f->type = &m->types[m->funcs[i].type];
+    f->instance = in;
+    f->code = m->funcs[i].code;
+    in->funcs[m->nfunc_imports + i] = f;
+  }
+  for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
+    const tea_tabletype *tt = &m->tables[i];
+    rc = tea_table_create(store, tt->elem, tt->limits.min, tt->limits.max, tt->limits.has_max,
+                          &in->tables[i], err);
+    if (rc != TEA_OK) return rc;
+  }
+  for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++) {
+    const tea_limits *l = &m->memories[i];
+    rc = tea_memory_create(store, l->min, l->max, l->has_max, &in->memory, err);
+    if (rc != TEA_OK) return rc;
+  }
+  for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
+    const tea_global_def *g = &m->globals[i - m->nglobal_imports];
+    rc = tea_global_create(store, g->type.type, g->type.mutable_, eval_const(in, &g->init),
+                           &in->globals[i], err);
+    if (rc != TEA_OK) return rc;
+  }
+  for (uint32_t i = 0; i < m->nelems; i++) {
+    const tea_elem_segment *seg = &m->elems[i];
+    in->elem_items[i] = calloc(seg->count + 1, sizeof(tea_wasm_ref));
+    if (!in->elem_items[i]) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+    for (uint32_t k = 0; k < seg->count; k++) in->elem_items[i][k] = eval_const(in, &seg->items[k]).ref;
+    in->elem_len[i] = seg->mode == TEA_SEG_PASSIVE ? seg->count : 0;
+  }
+  for (uint32_t i = 0; i < m->ndatas; i++)
+    in->data_len[i] = m->datas[i].mode == TEA_SEG_PASSIVE ? m->datas[i].len : 0;
+
+  /* Segments are applied in order; a failing one leaves the earlier ones'
+     writes in place (they may be visible through imported tables and
+     memories), as the spec requires. */
+  for (uint32_t i = 0; i < m->nelems; i++) {
+    const tea_elem_segment *seg = &m->elems[i];
+    if (seg->mode != TEA_SEG_ACTIVE) continue;
+    tea_wasm_table *t = in->tables[seg->table];
+    uint64_t off = eval_const(in, &seg->offset).u32;
+    if (off + seg->count > t->size) return tea_fail(err, TEA_ERR_TRAP, TEA_TRAP_TABLE);
+    memcpy(t->elems + off, in->elem_items[i], (size_t)seg->count * sizeof *t->elems);
+  }
+  for (uint32_t i = 0; i < m->ndatas; i++) {
+    const tea_data_segment *seg = &m->datas[i];
+    if (seg->mode != TEA_SEG_ACTIVE) continue;
+    uint64_t off = eval_const(in, &seg->offset).u32;
+    if (!in->memory || off + seg->len > in->memory->size)
+      return tea_fail(err, TEA_ERR_TRAP, TEA_TRAP_MEMORY);
+    if (seg->len) memcpy(in->memory->data + off, seg->bytes, seg->len);
+  }
+  if (m->has_start) {
+    tea_wasm_func *start = in->funcs[m->start];
+    rc = tea_interp_call(store, start, store->stack_top, err);
+    if (rc != TEA_OK) return rc;
+  }
+  *out = in;
+  return TEA_OK;
+}
+
+const tea_wasm_module *tea_wasm_instance_module(const tea_wasm_instance *in) { return in->module; }
+tea_wasm_memory *tea_wasm_instance_memory(tea_wasm_instance *in) { return in ? in->memory : NULL; }
+
+tea_code tea_wasm_instance_export(tea_wasm_instance *in, const char *name, tea_wasm_extern *out,
+                                  tea_error *err) {
+  const tea_wasm_module *m = in->module;
+  for (uint32_t i = 0; i < m->nexports; i++) {
+    const tea_export *e = &m->exports[i];
+    if (strcmp(e->name, name) != 0) continue;
+    out->kind = e->kind;
+    switch (e->kind) {
+    case TEA_WASM_EXTERN_FUNC: out->of.func = in->funcs[e->index]; break;
+    case TEA_WASM_EXTERN_TABLE: out->of.table = in->tables[e->index]; break;
+    case TEA_WASM_EXTERN_MEMORY: out->of.memory = in->memory; break;
+    case TEA_WASM_EXTERN_GLOBAL: out->of.global = in->globals[e->index]; break;
+    }
+    return TEA_OK;
+  }
+  return tea_fail(err, TEA_ERR_NOT_FOUND, "no export named \"%s\"", name);
+}
+
+tea_code tea_wasm_func_call(tea_wasm_store *store, tea_wasm_func *f, const tea_wasm_val *args,
+                            size_t nargs, tea_wasm_val *results, size_t nresults,
+                            tea_error *err) {
+  const tea_functype *t = f->type;
+  if (nargs != t->nparams)
+    return tea_fail(err, TEA_ERR_ARG, "function takes %u arguments, %zu given", t->nparams, nargs);
+  if (nresults != t->nresults)
+    return tea_fail(err, TEA_ERR_ARG, "function returns %u results, room for %zu given",
+                    t->nresults, nresults);
+  tea_wasm_slot *slots = store->stack_top;
+  uint32_t need = t->nparams > t->nresults ? t->nparams : t->nresults;
+  if (slots + need > store->stack_end) return tea_fail(err, TEA_ERR_TRAP, TEA_TRAP_STACK);
+  for (size_t i = 0; i < nargs; i++) {
+    if ((uint8_t)args[i].type != tea_functype_params(t)[i])
+      return tea_fail(err, TEA_ERR_ARG, "argument %zu has the wrong type", i);
+    slots[i] = args[i].of;
+  }
+  tea_code rc = tea_interp_call(store, f, slots, err);
+  if (rc != TEA_OK) return rc;
+  for (size_t i = 0; i < nresults; i++) {
+    results[i].type = (tea_wasm_valtype)tea_functype_results(t)[i];
+    results[i].of = slots[i];
+  }
+  return TEA_OK;
+}
+
+tea_code tea_wasm_call(tea_wasm_instance *in, const char *name, const tea_wasm_val *args,
+                       size_t nargs, tea_wasm_val *results, size_t nresults, tea_error *err) {
+  tea_wasm_extern ext;
+  tea_code rc = tea_wasm_instance_export(in, name, &ext, err);
+  if (rc != TEA_OK) return rc;
+  if (ext.kind != TEA_WASM_EXTERN_FUNC)
+    return tea_fail(err, TEA_ERR_ARG, "export \"%s\" is not a function", name);
+  return tea_wasm_func_call(in->store, ext.of.func, args, nargs, results, nresults, err);
+}

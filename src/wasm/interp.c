@@ -1,0 +1,710 @@
+/* The interpreter: runs the internal code of ops.h.
+ *
+ * One C function, one loop, no recursion: a WebAssembly call pushes a
+ * tea_frame and switches the frame pointer, so guest recursion can never use
+ * up the C stack (the call depth and the value stack are both bounded and
+ * trap when full). Dispatch is computed goto where the compiler has it
+ * (GCC, Clang) and a switch elsewhere. The frame pointer, instruction
+ * pointer, memory base and size, and fuel live in locals so the compiler can
+ * keep them in registers; they are reloaded only after calls and
+ * memory.grow. */
+#include <math.h>
+#include <string.h>
+
+#include "wasm/ops.h"
+#include "wasm/runtime.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define LIKELY(x) (x)
+#define UNLIKELY(x) (x)
+#endif
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(TEA_SWITCH_DISPATCH)
+#define TEA_COMPUTED_GOTO 1
+#endif
+
+/* WebAssembly memory is little-endian whatever the host is. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define LE16(x) __builtin_bswap16(x)
+#define LE32(x) __builtin_bswap32(x)
+#define LE64(x) __builtin_bswap64(x)
+#else
+#define LE16(x) (x)
+#define LE32(x) (x)
+#define LE64(x) (x)
+#endif
+static inline uint8_t le8(uint8_t x) { return x; }
+#define LEFOR(ctype, x)                                                          \
+  (sizeof(ctype) == 1 ? (ctype)le8((uint8_t)(x))                                 \
+   : sizeof(ctype) == 2 ? (ctype)LE16((uint16_t)(x))                             \
+   : sizeof(ctype) == 4 ? (ctype)LE32((uint32_t)(x))                             \
+                        : (ctype)LE64((uint64_t)(x)))
+
+/* ---- numeric helpers with WebAssembly semantics ---------------------------- */
+
+static inline uint32_t rotl32(uint32_t x, uint32_t k) { k &= 31; return (x << k) | (x >> ((32 - k) & 31)); }
+static inline uint32_t rotr32(uint32_t x, uint32_t k) { k &= 31; return (x >> k) | (x << ((32 - k) & 31)); }
+static inline uint64_t rotl64(uint64_t x, uint64_t k) { k &= 63; return (x << k) | (x >> ((64 - k) & 63)); }
+static inline uint64_t rotr64(uint64_t x, uint64_t k) { k &= 63; return (x >> k) | (x << ((64 - k) & 63)); }
+
+static inline float fmin32(float a, float b) {
+  if (a != a || b != b) return a + b; /* a NaN, quieted */
+  if (a == b) return signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+static inline float fmax32(float a, float b) {
+  if (a != a || b != b) return a + b;
+  if (a == b) return signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+static inline double fmin64(double a, double b) {
+  if (a != a || b != b) return a + b;
+  if (a == b) return signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+static inline double fmax64(double a, double b) {
+  if (a != a || b != b) return a + b;
+  if (a == b) return signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+
+/* Rounding keeps a NaN a NaN but must quiet it (the C library may not). */
+static inline float round32(float x, float (*f)(float)) { return x != x ? x + x : f(x); }
+static inline double round64(double x, double (*f)(double)) { return x != x ? x + x : f(x); }
+
+/* Saturating conversions (the trapping ones check range first and use these). */
+static inline int32_t sat_i32(double x) {
+  if (x != x) return 0;
+  if (x <= -2147483649.0) return INT32_MIN;
+  if (x >= 2147483648.0) return INT32_MAX;
+  return (int32_t)x;
+}
+static inline uint32_t sat_u32(double x) {
+  if (x != x || x <= -1.0) return 0;
+  if (x >= 4294967296.0) return UINT32_MAX;
+  return (uint32_t)x;
+}
+static inline int64_t sat_i64(double x) {
+  if (x != x) return 0;
+  if (x < -9223372036854775808.0) return INT64_MIN;
+  if (x >= 9223372036854775808.0) return INT64_MAX;
+  return (int64_t)x;
+}
+static inline uint64_t sat_u64(double x) {
+  if (x != x || x <= -1.0) return 0;
+  if (x >= 18446744073709551616.0) return UINT64_MAX;
+  return (uint64_t)x;
+}
+static inline bool in_i32(double x) { return x > -2147483649.0 && x < 2147483648.0; }
+static inline bool in_u32(double x) { return x > -1.0 && x < 4294967296.0; }
+static inline bool in_i64(double x) { return x >= -9223372036854775808.0 && x < 9223372036854775808.0; }
+static inline bool in_u64(double x) { return x > -1.0 && x < 18446744073709551616.0; }
+
+static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline float bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static inline uint64_t f64_bits(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
+static inline double bits_f64(uint64_t u) { double f; memcpy(&f, &u, 8); return f; }
+
+/* ---- the loop ------------------------------------------------------------------- */
+
+tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_slot *slots,
+                         tea_error *err) {
+  const char *trap = NULL;
+  tea_code rc = TEA_OK;
+  uint32_t entry_depth = store->depth;
+  tea_wasm_slot *saved_top = store->stack_top;
+
+  if (func->host) {
+    tea_wasm_host_call call = {store, NULL, func->env, err};
+    uint32_t need = func->type->nparams > func->type->nresults ? func->type->nparams : func->type->nresults;
+    store->stack_top = slots + need;
+    rc = func->host(&call, slots);
+    store->stack_top = saved_top;
+    return rc;
+  }
+
+  tea_wasm_instance *inst = func->instance;
+  const tea_compiled *code = func->code;
+  tea_wasm_slot *fp = slots;
+  const uint32_t *ip;
+  uint8_t *mem = NULL;
+  uint64_t mem_size = 0;
+  int64_t fuel = store->fuel;
+  tea_wasm_func *callee;
+  const uint32_t *next_ip;
+  tea_wasm_slot *new_fp;
+
+#define RELOAD_MEMORY()                       \
+  do {                                        \
+    if (inst->memory) {                       \
+      mem = inst->memory->data;               \
+      mem_size = inst->memory->size;          \
+    } else {                                  \
+      mem = NULL;                             \
+      mem_size = 0;                           \
+    }                                         \
+  } while (0)
+#define TRAP(msg)   \
+  do {              \
+    trap = (msg);   \
+    goto trapped;   \
+  } while (0)
+
+  if (UNLIKELY(store->depth >= store->limits.max_call_depth ||
+               fp + code->frame_size > store->stack_end))
+    TRAP(TEA_TRAP_STACK);
+  memset(fp + code->nparams, 0, (size_t)code->nlocals * sizeof *fp);
+  store->depth++;
+  ip = code->code;
+  RELOAD_MEMORY();
+
+#ifdef TEA_COMPUTED_GOTO
+#define L_CTL(name, n) &&L_##name,
+#define L_MEM(name, w, t, m) &&L_##name,
+#define L_NUM(name, w, ti, to) &&L_##name,
+  static const void *const labels[TEA_OP_COUNT] = {
+      TEA_CONTROL_OPS(L_CTL) TEA_LOAD_OPS(L_MEM) TEA_STORE_OPS(L_MEM) TEA_UNARY_OPS(L_NUM)
+          TEA_BINARY_OPS(L_NUM)};
+#undef L_CTL
+#undef L_MEM
+#undef L_NUM
+#define CASE(name) L_##name:
+#define NEXT() goto *labels[*ip]
+  NEXT();
+#else
+#define CASE(name) case TEA_OP_##name:
+#define NEXT() goto dispatch
+dispatch:
+  switch ((tea_op)*ip) {
+#endif
+
+#define A(i) fp[ip[i]]
+#define JUMP(k) ip += (int32_t)ip[k]
+
+  CASE(UNREACHABLE) TRAP(TEA_TRAP_UNREACHABLE);
+  CASE(BR) { JUMP(1); NEXT(); }
+  CASE(BR_IF) {
+    if (A(1).u32) JUMP(2); else ip += 3;
+    NEXT();
+  }
+  CASE(BR_UNLESS) {
+    if (!A(1).u32) JUMP(2); else ip += 3;
+    NEXT();
+  }
+  CASE(BR_TABLE) {
+    uint32_t i = A(1).u32, n = ip[2];
+    if (i > n) i = n;
+    JUMP(3 + i);
+    NEXT();
+  }
+  CASE(RETURN) {
+    store->depth--;
+    if (UNLIKELY(store->depth == entry_depth)) goto finished;
+    tea_frame *f = &store->frames[store->depth];
+    ip = f->ret_ip;
+    fp = f->ret_fp;
+    inst = f->ret_instance;
+    RELOAD_MEMORY();
+    NEXT();
+  }
+  CASE(CALL) {
+    callee = inst->funcs[ip[1]];
+    new_fp = fp + ip[2];
+    next_ip = ip + 3;
+    goto call;
+  }
+  CASE(CALL_INDIRECT) {
+    tea_wasm_table *t = inst->tables[ip[2]];
+    uint32_t i = A(4).u32;
+    if (UNLIKELY(i >= t->size)) TRAP(TEA_TRAP_UNDEFINED_ELEM);
+    callee = t->elems[i];
+    if (UNLIKELY(!callee)) TRAP(TEA_TRAP_UNINIT_ELEM);
+    const tea_functype *want = &inst->module->types[ip[1]];
+    if (UNLIKELY(callee->type != want && !tea_functype_equal(callee->type, want)))
+      TRAP(TEA_TRAP_INDIRECT_TYPE);
+    new_fp = fp + ip[3];
+    next_ip = ip + 5;
+    goto call;
+  }
+  CASE(FUEL) {
+    fuel -= ip[1];
+    if (UNLIKELY(fuel < 0 || atomic_load_explicit(&store->interrupt, memory_order_relaxed))) {
+      if (atomic_load_explicit(&store->interrupt, memory_order_relaxed)) TRAP(TEA_TRAP_INTERRUPT);
+      fuel = 0;
+      TRAP(TEA_TRAP_FUEL);
+    }
+    ip += 2;
+    NEXT();
+  }
+  CASE(COPY) { A(2) = A(1); ip += 3; NEXT(); }
+  CASE(COPY2) { A(2) = A(1); A(4) = A(3); ip += 5; NEXT(); }
+  CASE(CONST32) { A(2).u64 = ip[1]; ip += 3; NEXT(); }
+  CASE(CONST64) { A(3).u64 = (uint64_t)ip[1] | (uint64_t)ip[2] << 32; ip += 4; NEXT(); }
+  CASE(SELECT) { A(4) = A(3).u32 ? A(1) : A(2); ip += 5; NEXT(); }
+  CASE(GLOBAL_GET) { A(2) = inst->globals[ip[1]]->value; ip += 3; NEXT(); }
+  CASE(GLOBAL_SET) { inst->globals[ip[1]]->value = A(2); ip += 3; NEXT(); }
+  CASE(CANON_F32) {
+    if (A(1).f32 != A(1).f32) A(1).u64 = 0x7fc00000u;
+    ip += 2;
+    NEXT();
+  }
+  CASE(CANON_F64) {
+    if (A(1).f64 != A(1).f64) A(1).u64 = 0x7ff8000000000000ull;
+    ip += 2;
+    NEXT();
+  }
+  CASE(MEMORY_SIZE) { A(1).u64 = mem_size / TEA_WASM_PAGE_SIZE; ip += 2; NEXT(); }
+  CASE(MEMORY_GROW) {
+    int64_t old = tea_memory_grow(inst->memory, A(1).u32);
+    A(2).u64 = (uint32_t)old;
+    RELOAD_MEMORY();
+    ip += 3;
+    NEXT();
+  }
+  CASE(MEMORY_FILL) {
+    uint64_t d = A(1).u32, n = A(3).u32;
+    if (UNLIKELY(d + n > mem_size)) TRAP(TEA_TRAP_MEMORY);
+    memset(mem + d, (int)(A(2).u32 & 0xff), n);
+    ip += 4;
+    NEXT();
+  }
+  CASE(MEMORY_COPY) {
+    uint64_t d = A(1).u32, s = A(2).u32, n = A(3).u32;
+    if (UNLIKELY(d + n > mem_size || s + n > mem_size)) TRAP(TEA_TRAP_MEMORY);
+    memmove(mem + d, mem + s, n);
+    ip += 4;
+    NEXT();
+  }
+  CASE(MEMORY_INIT) {
+    uint64_t d = A(2).u32, s = A(3).u32, n = A(4).u32;
+    uint32_t len = inst->data_len[ip[1]];
+    if (UNLIKELY(d + n > mem_size || s + n > len)) TRAP(TEA_TRAP_MEMORY);
+    if (n) memcpy(mem + d, inst->module->datas[ip[1]].bytes + s, n);
+    ip += 5;
+    NEXT();
+  }
+  CASE(DATA_DROP) { inst->data_len[ip[1]] = 0; ip += 2; NEXT(); }
+  CASE(TABLE_GET) {
+    tea_wasm_table *t = inst->tables[ip[1]];
+    uint32_t i = A(2).u32;
+    if (UNLIKELY(i >= t->size)) TRAP(TEA_TRAP_TABLE);
+    A(3).ref = t->elems[i];
+    ip += 4;
+    NEXT();
+  }
+  CASE(TABLE_SET) {
+    tea_wasm_table *t = inst->tables[ip[1]];
+    uint32_t i = A(2).u32;
+    if (UNLIKELY(i >= t->size)) TRAP(TEA_TRAP_TABLE);
+    t->elems[i] = A(3).ref;
+    ip += 4;
+    NEXT();
+  }
+  CASE(TABLE_SIZE) { A(2).u64 = inst->tables[ip[1]]->size; ip += 3; NEXT(); }
+  CASE(TABLE_GROW) {
+    int64_t old = tea_table_grow(inst->tables[ip[1]], A(3).u32, A(2).ref);
+    A(4).u64 = (uint32_t)old;
+    ip += 5;
+    NEXT();
+  }
+  CASE(TABLE_FILL) {
+    tea_wasm_table *t = inst->tables[ip[1]];
+    uint64_t i = A(2).u32, n = A(4).u32;
+    if (UNLIKELY(i + n > t->size)) TRAP(TEA_TRAP_TABLE);
+    for (uint64_t k = 0; k < n; k++) t->elems[i + k] = A(3).ref;
+    ip += 5;
+    NEXT();
+  }
+  CASE(TABLE_COPY) {
+    tea_wasm_table *td = inst->tables[ip[1]], *ts = inst->tables[ip[2]];
+    uint64_t d = A(3).u32, s = A(4).u32, n = A(5).u32;
+    if (UNLIKELY(d + n > td->size || s + n > ts->size)) TRAP(TEA_TRAP_TABLE);
+    memmove(td->elems + d, ts->elems + s, n * sizeof *td->elems);
+    ip += 6;
+    NEXT();
+  }
+  CASE(TABLE_INIT) {
+    tea_wasm_table *t = inst->tables[ip[1]];
+    uint32_t seg = ip[2];
+    uint64_t d = A(3).u32, s = A(4).u32, n = A(5).u32;
+    if (UNLIKELY(d + n > t->size || s + n > inst->elem_len[seg])) TRAP(TEA_TRAP_TABLE);
+    if (n) memcpy(t->elems + d, inst->elem_items[seg] + s, n * sizeof *t->elems);
+    ip += 6;
+    NEXT();
+  }
+  CASE(ELEM_DROP) { inst->elem_len[ip[1]] = 0; ip += 2; NEXT(); }
+  CASE(REF_FUNC) { A(2).ref = inst->funcs[ip[1]]; ip += 3; NEXT(); }
+  CASE(REF_IS_NULL) { A(2).u64 = A(1).ref == NULL; ip += 3; NEXT(); }
+
+#define IMM32(name, expr)              \
+  CASE(name) {                         \
+    uint32_t x = A(1).u32, k = ip[2];  \
+    A(3).u64 = (uint32_t)(expr);       \
+    ip += 4;                           \
+    NEXT();                            \
+  }
+  IMM32(I32_ADD_IMM, x + k)
+  IMM32(I32_SUB_IMM, x - k)
+  IMM32(I32_AND_IMM, x & k)
+  IMM32(I32_OR_IMM, x | k)
+  IMM32(I32_XOR_IMM, x ^ k)
+  IMM32(I32_SHL_IMM, x << (k & 31))
+  IMM32(I32_SHR_S_IMM, (uint32_t)((int32_t)x >> (k & 31)))
+  IMM32(I32_SHR_U_IMM, x >> (k & 31))
+  IMM32(I32_MUL_IMM, x * k)
+#define IMM64(name, expr)                                       \
+  CASE(name) {                                                  \
+    uint64_t x = A(1).u64, k = (uint64_t)(int64_t)(int32_t)ip[2]; \
+    A(3).u64 = (expr);                                          \
+    ip += 4;                                                    \
+    NEXT();                                                     \
+  }
+  IMM64(I64_ADD_IMM, x + k)
+  IMM64(I64_AND_IMM, x & k)
+  IMM64(I64_SHL_IMM, x << (k & 63))
+  IMM64(I64_SHR_U_IMM, x >> (k & 63))
+  IMM64(I64_SHR_S_IMM, (uint64_t)((int64_t)x >> (k & 63)))
+
+#define BRCMP(name, type, member, cmp)                    \
+  CASE(name) {                                            \
+    type a = A(1).member, b = A(2).member;                \
+    if (cmp) JUMP(3); else ip += 4;                       \
+    NEXT();                                               \
+  }
+  BRCMP(BR_I32_EQ, uint32_t, u32, a == b)
+  BRCMP(BR_I32_NE, uint32_t, u32, a != b)
+  BRCMP(BR_I32_LT_S, int32_t, i32, a < b)
+  BRCMP(BR_I32_LT_U, uint32_t, u32, a < b)
+  BRCMP(BR_I32_GT_S, int32_t, i32, a > b)
+  BRCMP(BR_I32_GT_U, uint32_t, u32, a > b)
+  BRCMP(BR_I32_LE_S, int32_t, i32, a <= b)
+  BRCMP(BR_I32_LE_U, uint32_t, u32, a <= b)
+  BRCMP(BR_I32_GE_S, int32_t, i32, a >= b)
+  BRCMP(BR_I32_GE_U, uint32_t, u32, a >= b)
+  BRCMP(BR_I64_EQ, uint64_t, u64, a == b)
+  BRCMP(BR_I64_NE, uint64_t, u64, a != b)
+  BRCMP(BR_I64_LT_S, int64_t, i64, a < b)
+  BRCMP(BR_I64_LT_U, uint64_t, u64, a < b)
+  BRCMP(BR_I64_GT_S, int64_t, i64, a > b)
+  BRCMP(BR_I64_GT_U, uint64_t, u64, a > b)
+  BRCMP(BR_I64_LE_S, int64_t, i64, a <= b)
+  BRCMP(BR_I64_LE_U, uint64_t, u64, a <= b)
+  BRCMP(BR_I64_GE_S, int64_t, i64, a >= b)
+  BRCMP(BR_I64_GE_U, uint64_t, u64, a >= b)
+  CASE(BR_I32_EQZ) { if (A(1).u32 == 0) JUMP(2); else ip += 3; NEXT(); }
+  CASE(BR_I32_NEZ) { if (A(1).u32 != 0) JUMP(2); else ip += 3; NEXT(); }
+  CASE(BR_I64_EQZ) { if (A(1).u64 == 0) JUMP(2); else ip += 3; NEXT(); }
+  CASE(BR_I64_NEZ) { if (A(1).u64 != 0) JUMP(2); else ip += 3; NEXT(); }
+
+  /* memory: the effective address is 33 bits at most, so u64 cannot wrap */
+#define LOAD(name, w, ctype, member)                                  \
+  CASE(name) {                                                        \
+    uint64_t ea = (uint64_t)A(1).u32 + ip[2];                         \
+    if (UNLIKELY(ea + sizeof(ctype) > mem_size)) TRAP(TEA_TRAP_MEMORY); \
+    ctype v;                                                          \
+    memcpy(&v, mem + ea, sizeof v);                                   \
+    v = LEFOR(ctype, v);                                              \
+    A(3).u64 = 0;                                                     \
+    A(3).member = v;                                                  \
+    ip += 4;                                                          \
+    NEXT();                                                           \
+  }
+  TEA_LOAD_OPS(LOAD)
+#define STORE(name, w, ctype, member)                                 \
+  CASE(name) {                                                        \
+    uint64_t ea = (uint64_t)A(1).u32 + ip[3];                         \
+    if (UNLIKELY(ea + sizeof(ctype) > mem_size)) TRAP(TEA_TRAP_MEMORY); \
+    ctype v = (ctype)A(2).member;                                     \
+    v = LEFOR(ctype, v);                                              \
+    memcpy(mem + ea, &v, sizeof v);                                   \
+    ip += 4;                                                          \
+    NEXT();                                                           \
+  }
+  TEA_STORE_OPS(STORE)
+
+#define UN(name, out, expr)   \
+  CASE(name) {                \
+    tea_wasm_slot x = A(1);   \
+    (void)x;                  \
+    A(2).u64 = 0;             \
+    A(2).out = (expr);        \
+    ip += 3;                  \
+    NEXT();                   \
+  }
+#define UNTRAP(name, out, check, expr)           \
+  CASE(name) {                                   \
+    tea_wasm_slot x = A(1);                      \
+    if (UNLIKELY(!(check))) {                    \
+      if (x.f64 != x.f64) TRAP(TEA_TRAP_CONVERSION); \
+      TRAP(TEA_TRAP_OVERFLOW);                   \
+    }                                            \
+    A(2).u64 = 0;                                \
+    A(2).out = (expr);                           \
+    ip += 3;                                     \
+    NEXT();                                      \
+  }
+#define UNTRAP32(name, out, check, expr)         \
+  CASE(name) {                                   \
+    tea_wasm_slot x = A(1);                      \
+    if (UNLIKELY(!(check))) {                    \
+      if (x.f32 != x.f32) TRAP(TEA_TRAP_CONVERSION); \
+      TRAP(TEA_TRAP_OVERFLOW);                   \
+    }                                            \
+    A(2).u64 = 0;                                \
+    A(2).out = (expr);                           \
+    ip += 3;                                     \
+    NEXT();                                      \
+  }
+  UN(I32_EQZ, u32, x.u32 == 0)
+  UN(I64_EQZ, u32, x.u64 == 0)
+  UN(I32_CLZ, u32, x.u32 ? (uint32_t)__builtin_clz(x.u32) : 32)
+  UN(I32_CTZ, u32, x.u32 ? (uint32_t)__builtin_ctz(x.u32) : 32)
+  UN(I32_POPCNT, u32, (uint32_t)__builtin_popcount(x.u32))
+  UN(I64_CLZ, u64, x.u64 ? (uint64_t)__builtin_clzll(x.u64) : 64)
+  UN(I64_CTZ, u64, x.u64 ? (uint64_t)__builtin_ctzll(x.u64) : 64)
+  UN(I64_POPCNT, u64, (uint64_t)__builtin_popcountll(x.u64))
+  UN(F32_ABS, u32, x.u32 & 0x7fffffffu)
+  UN(F32_NEG, u32, x.u32 ^ 0x80000000u)
+  UN(F32_CEIL, f32, round32(x.f32, ceilf))
+  UN(F32_FLOOR, f32, round32(x.f32, floorf))
+  UN(F32_TRUNC, f32, round32(x.f32, truncf))
+  UN(F32_NEAREST, f32, round32(x.f32, nearbyintf))
+  UN(F32_SQRT, f32, sqrtf(x.f32))
+  UN(F64_ABS, u64, x.u64 & 0x7fffffffffffffffull)
+  UN(F64_NEG, u64, x.u64 ^ 0x8000000000000000ull)
+  UN(F64_CEIL, f64, round64(x.f64, ceil))
+  UN(F64_FLOOR, f64, round64(x.f64, floor))
+  UN(F64_TRUNC, f64, round64(x.f64, trunc))
+  UN(F64_NEAREST, f64, round64(x.f64, nearbyint))
+  UN(F64_SQRT, f64, sqrt(x.f64))
+  UN(I32_WRAP_I64, u32, (uint32_t)x.u64)
+  UNTRAP32(I32_TRUNC_F32_S, i32, in_i32(x.f32), (int32_t)x.f32)
+  UNTRAP32(I32_TRUNC_F32_U, u32, in_u32(x.f32), (uint32_t)x.f32)
+  UNTRAP(I32_TRUNC_F64_S, i32, in_i32(x.f64), (int32_t)x.f64)
+  UNTRAP(I32_TRUNC_F64_U, u32, in_u32(x.f64), (uint32_t)x.f64)
+  UN(I64_EXTEND_I32_S, i64, (int64_t)x.i32)
+  UN(I64_EXTEND_I32_U, u64, (uint64_t)x.u32)
+  UNTRAP32(I64_TRUNC_F32_S, i64, in_i64(x.f32), (int64_t)x.f32)
+  UNTRAP32(I64_TRUNC_F32_U, u64, in_u64(x.f32), (uint64_t)x.f32)
+  UNTRAP(I64_TRUNC_F64_S, i64, in_i64(x.f64), (int64_t)x.f64)
+  UNTRAP(I64_TRUNC_F64_U, u64, in_u64(x.f64), (uint64_t)x.f64)
+  UN(F32_CONVERT_I32_S, f32, (float)x.i32)
+  UN(F32_CONVERT_I32_U, f32, (float)x.u32)
+  UN(F32_CONVERT_I64_S, f32, (float)x.i64)
+  UN(F32_CONVERT_I64_U, f32, (float)x.u64)
+  UN(F32_DEMOTE_F64, f32, (float)x.f64)
+  UN(F64_CONVERT_I32_S, f64, (double)x.i32)
+  UN(F64_CONVERT_I32_U, f64, (double)x.u32)
+  UN(F64_CONVERT_I64_S, f64, (double)x.i64)
+  UN(F64_CONVERT_I64_U, f64, (double)x.u64)
+  UN(F64_PROMOTE_F32, f64, (double)x.f32)
+  UN(I32_REINTERPRET_F32, u32, x.u32)
+  UN(I64_REINTERPRET_F64, u64, x.u64)
+  UN(F32_REINTERPRET_I32, u32, x.u32)
+  UN(F64_REINTERPRET_I64, u64, x.u64)
+  UN(I32_EXTEND8_S, i32, (int32_t)(int8_t)x.u32)
+  UN(I32_EXTEND16_S, i32, (int32_t)(int16_t)x.u32)
+  UN(I64_EXTEND8_S, i64, (int64_t)(int8_t)x.u64)
+  UN(I64_EXTEND16_S, i64, (int64_t)(int16_t)x.u64)
+  UN(I64_EXTEND32_S, i64, (int64_t)(int32_t)x.u64)
+  UN(I32_TRUNC_SAT_F32_S, i32, sat_i32(x.f32))
+  UN(I32_TRUNC_SAT_F32_U, u32, sat_u32(x.f32))
+  UN(I32_TRUNC_SAT_F64_S, i32, sat_i32(x.f64))
+  UN(I32_TRUNC_SAT_F64_U, u32, sat_u32(x.f64))
+  UN(I64_TRUNC_SAT_F32_S, i64, sat_i64(x.f32))
+  UN(I64_TRUNC_SAT_F32_U, u64, sat_u64(x.f32))
+  UN(I64_TRUNC_SAT_F64_S, i64, sat_i64(x.f64))
+  UN(I64_TRUNC_SAT_F64_U, u64, sat_u64(x.f64))
+
+#define BIN(name, out, expr)          \
+  CASE(name) {                        \
+    tea_wasm_slot x = A(1), y = A(2); \
+    A(3).u64 = 0;                     \
+    A(3).out = (expr);                \
+    ip += 4;                          \
+    NEXT();                           \
+  }
+  BIN(I32_EQ, u32, x.u32 == y.u32)
+  BIN(I32_NE, u32, x.u32 != y.u32)
+  BIN(I32_LT_S, u32, x.i32 < y.i32)
+  BIN(I32_LT_U, u32, x.u32 < y.u32)
+  BIN(I32_GT_S, u32, x.i32 > y.i32)
+  BIN(I32_GT_U, u32, x.u32 > y.u32)
+  BIN(I32_LE_S, u32, x.i32 <= y.i32)
+  BIN(I32_LE_U, u32, x.u32 <= y.u32)
+  BIN(I32_GE_S, u32, x.i32 >= y.i32)
+  BIN(I32_GE_U, u32, x.u32 >= y.u32)
+  BIN(I64_EQ, u32, x.u64 == y.u64)
+  BIN(I64_NE, u32, x.u64 != y.u64)
+  BIN(I64_LT_S, u32, x.i64 < y.i64)
+  BIN(I64_LT_U, u32, x.u64 < y.u64)
+  BIN(I64_GT_S, u32, x.i64 > y.i64)
+  BIN(I64_GT_U, u32, x.u64 > y.u64)
+  BIN(I64_LE_S, u32, x.i64 <= y.i64)
+  BIN(I64_LE_U, u32, x.u64 <= y.u64)
+  BIN(I64_GE_S, u32, x.i64 >= y.i64)
+  BIN(I64_GE_U, u32, x.u64 >= y.u64)
+  BIN(F32_EQ, u32, x.f32 == y.f32)
+  BIN(F32_NE, u32, x.f32 != y.f32)
+  BIN(F32_LT, u32, x.f32 < y.f32)
+  BIN(F32_GT, u32, x.f32 > y.f32)
+  BIN(F32_LE, u32, x.f32 <= y.f32)
+  BIN(F32_GE, u32, x.f32 >= y.f32)
+  BIN(F64_EQ, u32, x.f64 == y.f64)
+  BIN(F64_NE, u32, x.f64 != y.f64)
+  BIN(F64_LT, u32, x.f64 < y.f64)
+  BIN(F64_GT, u32, x.f64 > y.f64)
+  BIN(F64_LE, u32, x.f64 <= y.f64)
+  BIN(F64_GE, u32, x.f64 >= y.f64)
+  BIN(I32_ADD, u32, x.u32 + y.u32)
+  BIN(I32_SUB, u32, x.u32 - y.u32)
+  BIN(I32_MUL, u32, x.u32 * y.u32)
+  CASE(I32_DIV_S) {
+    int32_t x = A(1).i32, y = A(2).i32;
+    if (UNLIKELY(y == 0)) TRAP(TEA_TRAP_DIV_ZERO);
+    if (UNLIKELY(x == INT32_MIN && y == -1)) TRAP(TEA_TRAP_OVERFLOW);
+    A(3).u64 = (uint32_t)(x / y);
+    ip += 4;
+    NEXT();
+  }
+  CASE(I32_DIV_U) {
+    uint32_t x = A(1).u32, y = A(2).u32;
+    if (UNLIKELY(y == 0)) TRAP(TEA_TRAP_DIV_ZERO);
+    A(3).u64 = x / y;
+    ip += 4;
+    NEXT();
+  }
+  CASE(I32_REM_S) {
+    int32_t x = A(1).i32, y = A(2).i32;
+    if (UNLIKELY(y == 0)) TRAP(TEA_TRAP_DIV_ZERO);
+    A(3).u64 = y == -1 ? 0 : (uint32_t)(x % y);
+    ip += 4;
+    NEXT();
+  }
+  CASE(I32_REM_U) {
+    uint32_t x = A(1).u32, y = A(2).u32;
+    if (UNLIKELY(y == 0)) TRAP(TEA_TRAP_DIV_ZERO);
+    A(3).u64 = x % y;
+    ip += 4;
+    NEXT();
+  }
+  BIN(I32_AND, u32, x.u32 & y.u32)
+  BIN(I32_OR, u32, x.u32 | y.u32)
+  BIN(I32_XOR, u32, x.u32 ^ y.u32)
+  BIN(I32_SHL, u32, x.u32 << (y.u32 & 31))
+  BIN(I32_SHR_S, i32, x.i32 >> (y.u32 & 31))
+  BIN(I32_SHR_U, u32, x.u32 >> (y.u32 & 31))
+  BIN(I32_ROTL, u32, rotl32(x.u32, y.u32))
+  BIN(I32_ROTR, u32, rotr32(x.u32, y.u32))
+  BIN(I64_ADD, u64, x.u64 + y.u64)
+  BIN(I64_SUB, u64, x.u64 - y.u64)
+  BIN(I64_MUL, u64, x.u64 * y.u64)
+  CASE(I64_DIV_S) {
+    int64_t x = A(1).i64, y = A(2).i64;
+    if (UNLIKELY(y == 0)) TRAP(TEA_TRAP_DIV_ZERO);
+    if (UNLIKELY(x == INT64_MIN && y == -1)) TRAP(TEA_TRAP_OVERFLOW);
+    A(3).i64 = x / y;
+    ip += 4;
+    NEXT();
+  }
+  CASE(I64_DIV_U) {
+    uint64_t x = A(1).u64, y = A(2).u64;
+    if (UNLIKELY(y == 0)) TRAP(TEA_TRAP_DIV_ZERO);
+    A(3).u64 = x / y;
+    ip += 4;
+    NEXT();
+  }
+  CASE(I64_REM_S) {
+    int64_t x = A(1).i64, y = A(2).i64;
+    if (UNLIKELY(y == 0)) TRAP(TEA_TRAP_DIV_ZERO);
+    A(3).i64 = y == -1 ? 0 : x % y;
+    ip += 4;
+    NEXT();
+  }
+  CASE(I64_REM_U) {
+    uint64_t x = A(1).u64, y = A(2).u64;
+    if (UNLIKELY(y == 0)) TRAP(TEA_TRAP_DIV_ZERO);
+    A(3).u64 = x % y;
+    ip += 4;
+    NEXT();
+  }
+  BIN(I64_AND, u64, x.u64 & y.u64)
+  BIN(I64_OR, u64, x.u64 | y.u64)
+  BIN(I64_XOR, u64, x.u64 ^ y.u64)
+  BIN(I64_SHL, u64, x.u64 << (y.u64 & 63))
+  BIN(I64_SHR_S, i64, x.i64 >> (y.u64 & 63))
+  BIN(I64_SHR_U, u64, x.u64 >> (y.u64 & 63))
+  BIN(I64_ROTL, u64, rotl64(x.u64, y.u64))
+  BIN(I64_ROTR, u64, rotr64(x.u64, y.u64))
+  BIN(F32_ADD, f32, x.f32 + y.f32)
+  BIN(F32_SUB, f32, x.f32 - y.f32)
+  BIN(F32_MUL, f32, x.f32 * y.f32)
+  BIN(F32_DIV, f32, x.f32 / y.f32)
+  BIN(F32_MIN, f32, fmin32(x.f32, y.f32))
+  BIN(F32_MAX, f32, fmax32(x.f32, y.f32))
+  BIN(F32_COPYSIGN, u32, (x.u32 & 0x7fffffffu) | (y.u32 & 0x80000000u))
+  BIN(F64_ADD, f64, x.f64 + y.f64)
+  BIN(F64_SUB, f64, x.f64 - y.f64)
+  BIN(F64_MUL, f64, x.f64 * y.f64)
+  BIN(F64_DIV, f64, x.f64 / y.f64)
+  BIN(F64_MIN, f64, fmin64(x.f64, y.f64))
+  BIN(F64_MAX, f64, fmax64(x.f64, y.f64))
+  BIN(F64_COPYSIGN, u64, (x.u64 & 0x7fffffffffffffffull) | (y.u64 & 0x8000000000000000ull))
+
+#ifndef TEA_COMPUTED_GOTO
+  default:
+    TRAP("invalid internal instruction");
+  }
+#endif
+
+call:
+  if (callee->host) {
+    const tea_functype *t = callee->type;
+    uint32_t need = t->nparams > t->nresults ? t->nparams : t->nresults;
+    tea_wasm_host_call hc = {store, inst, callee->env, err};
+    store->stack_top = new_fp + need;
+    store->fuel = fuel;
+    rc = callee->host(&hc, new_fp);
+    fuel = store->fuel;
+    store->stack_top = saved_top;
+    if (rc != TEA_OK) goto failed;
+    RELOAD_MEMORY();
+    ip = next_ip;
+    NEXT();
+  }
+  {
+    const tea_compiled *cc = callee->code;
+    if (UNLIKELY(store->depth >= store->limits.max_call_depth ||
+                 new_fp + cc->frame_size > store->stack_end))
+      TRAP(TEA_TRAP_STACK);
+    /* frames[d] holds where the function at depth d+1 returns to */
+    tea_frame *f = &store->frames[store->depth];
+    f->ret_ip = next_ip;
+    f->ret_fp = fp;
+    f->ret_instance = inst;
+    store->depth++;
+    memset(new_fp + cc->nparams, 0, (size_t)cc->nlocals * sizeof *new_fp);
+    fp = new_fp;
+    ip = cc->code;
+    if (callee->instance != inst) {
+      inst = callee->instance;
+      RELOAD_MEMORY();
+    }
+    NEXT();
+  }
+
+finished:
+  store->fuel = fuel;
+  return TEA_OK;
+
+trapped:
+  rc = tea_fail(err, TEA_ERR_TRAP, "%s", trap);
+failed:
+  store->fuel = fuel;
+  store->depth = entry_depth;
+  store->stack_top = saved_top;
+  return rc;
+}

@@ -1,0 +1,94 @@
+/* The linker: a table from (module, name) to the extern an import gets. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/runtime.h"
+
+typedef struct entry {
+  char *module;
+  char *name;
+  tea_wasm_extern ext;
+} entry;
+
+struct tea_wasm_linker {
+  entry *entries;
+  size_t n, cap;
+};
+
+tea_code tea_wasm_linker_new(tea_wasm_linker **out, tea_error *err) {
+  *out = calloc(1, sizeof **out);
+  return *out ? TEA_OK : tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+}
+
+void tea_wasm_linker_free(tea_wasm_linker *l) {
+  if (!l) return;
+  for (size_t i = 0; i < l->n; i++) {
+    free(l->entries[i].module);
+    free(l->entries[i].name);
+  }
+  free(l->entries);
+  free(l);
+}
+
+static entry *find(tea_wasm_linker *l, const char *module, const char *name) {
+  for (size_t i = l->n; i > 0; i--) {
+    entry *e = &l->entries[i - 1];
+    if (strcmp(e->module, module) == 0 && strcmp(e->name, name) == 0) return e;
+  }
+  return NULL;
+}
+
+tea_code tea_wasm_linker_define(tea_wasm_linker *l, const char *module, const char *name,
+                                tea_wasm_extern ext, tea_error *err) {
+  entry *e = find(l, module, name);
+  if (e) {
+    e->ext = ext;
+    return TEA_OK;
+  }
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 32;
+    entry *ne = realloc(l->entries, cap * sizeof *ne);
+    if (!ne) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+    l->entries = ne;
+    l->cap = cap;
+  }
+  char *m = strdup(module), *n = strdup(name);
+  if (!m || !n) {
+    free(m);
+    free(n);
+    return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  }
+  l->entries[l->n++] = (entry){m, n, ext};
+  return TEA_OK;
+}
+
+tea_code tea_wasm_linker_define_func(tea_wasm_linker *l, tea_wasm_store *store, const char *module,
+                                     const char *name, const tea_wasm_valtype *params,
+                                     uint32_t nparams, const tea_wasm_valtype *results,
+                                     uint32_t nresults, tea_wasm_host_fn fn, void *env,
+                                     tea_error *err) {
+  tea_wasm_func *f;
+  tea_code rc = tea_wasm_func_new_host(store, params, nparams, results, nresults, fn, env, &f, err);
+  if (rc != TEA_OK) return rc;
+  tea_wasm_extern ext = {.kind = TEA_WASM_EXTERN_FUNC, .of.func = f};
+  return tea_wasm_linker_define(l, module, name, ext, err);
+}
+
+tea_code tea_wasm_linker_define_instance(tea_wasm_linker *l, const char *module_name,
+                                         tea_wasm_instance *inst, tea_error *err) {
+  const tea_wasm_module *m = inst->module;
+  for (uint32_t i = 0; i < m->nexports; i++) {
+    tea_wasm_extern ext;
+    tea_code rc = tea_wasm_instance_export(inst, m->exports[i].name, &ext, err);
+    if (rc == TEA_OK) rc = tea_wasm_linker_define(l, module_name, m->exports[i].name, ext, err);
+    if (rc != TEA_OK) return rc;
+  }
+  return TEA_OK;
+}
+
+bool tea_linker_lookup(tea_wasm_linker *l, const char *module, const char *name,
+                       tea_wasm_extern *out) {
+  entry *e = l ? find(l, module, name) : NULL;
+  if (e) *out = e->ext;
+  return e != NULL;
+}

@@ -1,0 +1,127 @@
+/* Run-time objects of the engine: stores, instances, functions, memories,
+ * tables, globals, and the compiled form of a function. Internal. */
+#ifndef TEA_WASM_RUNTIME_H
+#define TEA_WASM_RUNTIME_H
+
+#include <stdatomic.h>
+
+#include "wasm/module.h"
+
+/* A function body after validation and translation (compile.c). */
+typedef struct tea_compiled {
+  uint32_t *code;
+  uint32_t ncode;
+  uint32_t nparams;    /* parameter slots */
+  uint32_t nlocals;    /* declared-local slots after the parameters (zeroed on entry) */
+  uint32_t frame_size; /* parameters + locals + deepest operand stack */
+} tea_compiled;
+
+/* compile.c: validates body `index` (a defined-function index) of m and
+ * stores its compiled form in m->funcs[index].code. */
+tea_code tea_compile_function(tea_wasm_module *m, uint32_t index, tea_error *err);
+void tea_compiled_free(tea_compiled *c);
+
+struct tea_wasm_func {
+  const tea_functype *type;
+  tea_wasm_instance *instance; /* owner, NULL for host functions */
+  const tea_compiled *code;    /* NULL for host functions */
+  tea_wasm_host_fn host;
+  void *env;
+  tea_functype own_type; /* host functions keep their type here */
+};
+
+struct tea_wasm_memory {
+  uint8_t *data;
+  uint64_t size;     /* bytes */
+  uint32_t max_pages; /* the effective maximum: declared max capped by the store's limit */
+  bool has_max;
+  uint32_t declared_max;
+  size_t reserved;   /* bytes of address space reserved for data */
+};
+
+struct tea_wasm_table {
+  tea_wasm_ref *elems;
+  uint32_t size;
+  uint32_t max;      /* effective maximum */
+  bool has_max;
+  uint32_t declared_max;
+  tea_valtype type;
+};
+
+struct tea_wasm_global {
+  tea_wasm_slot value;
+  tea_valtype type;
+  bool mutable_;
+};
+
+struct tea_wasm_instance {
+  const tea_wasm_module *module;
+  tea_wasm_store *store;
+  tea_wasm_func **funcs;     /* every function index */
+  tea_wasm_table **tables;
+  tea_wasm_memory *memory;   /* memory 0, or NULL */
+  tea_wasm_global **globals;
+  tea_wasm_ref **elem_items; /* per element segment; NULL once dropped */
+  uint32_t *elem_len;        /* 0 once dropped */
+  uint32_t *data_len;        /* per data segment; 0 once dropped */
+  tea_wasm_func *func_objects; /* the defined functions */
+};
+
+typedef struct tea_frame {
+  const uint32_t *ret_ip;
+  tea_wasm_slot *ret_fp;
+  tea_wasm_instance *ret_instance;
+} tea_frame;
+
+struct tea_wasm_store {
+  tea_wasm_limits limits;
+  tea_wasm_slot *stack;     /* the value stack */
+  tea_wasm_slot *stack_top; /* first free slot, for re-entrant host calls */
+  tea_wasm_slot *stack_end;
+  tea_frame *frames;        /* the call stack */
+  uint32_t depth;           /* frames in use */
+  int64_t fuel;             /* remaining; INT64_MAX when unmetered */
+  int64_t fuel_start;
+  bool metered;
+  atomic_int interrupt;
+  void *user;
+  /* everything made in this store, freed with it */
+  void **objects;
+  void (**releases)(void *);
+  size_t nobjects, cap_objects;
+};
+
+/* store.c: objects the store frees with itself. tea_store_track releases obj
+ * itself when it fails. */
+tea_code tea_store_track(tea_wasm_store *s, void *obj, void (*release)(void *), tea_error *err);
+tea_code tea_memory_create(tea_wasm_store *store, uint64_t min, uint64_t max, bool has_max,
+                           tea_wasm_memory **out, tea_error *err);
+tea_code tea_table_create(tea_wasm_store *store, tea_valtype type, uint64_t min, uint64_t max,
+                          bool has_max, tea_wasm_table **out, tea_error *err);
+tea_code tea_global_create(tea_wasm_store *store, tea_valtype type, bool mutable_,
+                           tea_wasm_slot value, tea_wasm_global **out, tea_error *err);
+
+/* interp.c: runs func with its arguments in slots[0..nparams) (slots is at
+ * store->stack_top), leaving the results in slots[0..nresults). */
+tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_slot *slots,
+                         tea_error *err);
+
+/* runtime.c helpers shared with the interpreter. */
+int64_t tea_memory_grow(tea_wasm_memory *mem, uint32_t delta);
+int64_t tea_table_grow(tea_wasm_table *table, uint32_t delta, tea_wasm_ref init);
+
+/* Spec trap messages. */
+#define TEA_TRAP_UNREACHABLE "unreachable"
+#define TEA_TRAP_MEMORY "out of bounds memory access"
+#define TEA_TRAP_TABLE "out of bounds table access"
+#define TEA_TRAP_DIV_ZERO "integer divide by zero"
+#define TEA_TRAP_OVERFLOW "integer overflow"
+#define TEA_TRAP_CONVERSION "invalid conversion to integer"
+#define TEA_TRAP_UNDEFINED_ELEM "undefined element"
+#define TEA_TRAP_UNINIT_ELEM "uninitialized element"
+#define TEA_TRAP_INDIRECT_TYPE "indirect call type mismatch"
+#define TEA_TRAP_STACK "call stack exhausted"
+#define TEA_TRAP_FUEL "out of fuel"
+#define TEA_TRAP_INTERRUPT "interrupted"
+
+#endif

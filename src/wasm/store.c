@@ -1,0 +1,295 @@
+/* Stores and the objects they own: host functions, memories, tables,
+ * globals. A store frees everything made in it at once, so objects can refer
+ * to each other (tables holding functions of other instances, imported
+ * memories) without reference counting. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "wasm/runtime.h"
+
+#define DEFAULT_MAX_PAGES 65536u
+#define DEFAULT_MAX_TABLE 10000000u
+#define DEFAULT_CALL_DEPTH 10000u
+#define DEFAULT_STACK_SLOTS (1u << 20)
+
+
+tea_code tea_wasm_store_new(const tea_wasm_limits *limits, tea_wasm_store **out, tea_error *err) {
+  *out = NULL;
+  tea_wasm_store *s = calloc(1, sizeof *s);
+  if (!s) return tea_fail(err, TEA_ERR_NOMEM, "out of memory creating a store");
+  if (limits) s->limits = *limits;
+  if (!s->limits.max_memory_pages || s->limits.max_memory_pages > DEFAULT_MAX_PAGES)
+    s->limits.max_memory_pages = DEFAULT_MAX_PAGES;
+  if (!s->limits.max_table_elems) s->limits.max_table_elems = DEFAULT_MAX_TABLE;
+  if (!s->limits.max_call_depth) s->limits.max_call_depth = DEFAULT_CALL_DEPTH;
+  if (!s->limits.stack_slots) s->limits.stack_slots = DEFAULT_STACK_SLOTS;
+  s->stack = calloc(s->limits.stack_slots, sizeof *s->stack);
+  s->frames = calloc((size_t)s->limits.max_call_depth + 1, sizeof *s->frames);
+  if (!s->stack || !s->frames) {
+    tea_wasm_store_free(s);
+    return tea_fail(err, TEA_ERR_NOMEM, "out of memory allocating a %u-slot stack",
+                    s->limits.stack_slots);
+  }
+  s->stack_top = s->stack;
+  s->stack_end = s->stack + s->limits.stack_slots;
+  tea_wasm_store_set_fuel(s, s->limits.fuel);
+  atomic_init(&s->interrupt, 0);
+  *out = s;
+  return TEA_OK;
+}
+
+void tea_wasm_store_free(tea_wasm_store *s) {
+  if (!s) return;
+  /* objects die in reverse order of creation */
+  for (size_t i = s->nobjects; i > 0; i--) s->releases[i - 1](s->objects[i - 1]);
+  free(s->objects);
+  free(s->releases);
+  free(s->stack);
+  free(s->frames);
+  free(s);
+}
+
+tea_code tea_store_track(tea_wasm_store *s, void *obj, void (*release)(void *), tea_error *err) {
+  if (s->nobjects == s->cap_objects) {
+    size_t cap = s->cap_objects ? s->cap_objects * 2 : 16;
+    void **o = realloc(s->objects, cap * sizeof *o);
+    if (o) s->objects = o;
+    void (**r)(void *) = realloc(s->releases, cap * sizeof *r);
+    if (r) s->releases = r;
+    if (!o || !r) {
+      release(obj);
+      return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+    }
+    s->cap_objects = cap;
+  }
+  s->objects[s->nobjects] = obj;
+  s->releases[s->nobjects] = release;
+  s->nobjects++;
+  return TEA_OK;
+}
+
+void tea_wasm_store_set_fuel(tea_wasm_store *s, uint64_t fuel) {
+  s->metered = fuel != 0;
+  s->fuel = s->metered ? (fuel > INT64_MAX ? INT64_MAX : (int64_t)fuel) : INT64_MAX;
+  s->fuel_start = s->fuel;
+}
+
+uint64_t tea_wasm_store_fuel_used(const tea_wasm_store *s) {
+  return (uint64_t)(s->fuel_start - s->fuel);
+}
+
+void tea_wasm_store_interrupt(tea_wasm_store *s) { atomic_store(&s->interrupt, 1); }
+void tea_wasm_store_clear_interrupt(tea_wasm_store *s) { atomic_store(&s->interrupt, 0); }
+void tea_wasm_store_set_user(tea_wasm_store *s, void *user) { s->user = user; }
+void *tea_wasm_store_user(const tea_wasm_store *s) { return s->user; }
+
+/* ---- host functions ---------------------------------------------------------- */
+
+static void free_host_func(void *p) {
+  tea_wasm_func *f = p;
+  free(f->own_type.types);
+  free(f);
+}
+
+tea_code tea_wasm_func_new_host(tea_wasm_store *store, const tea_wasm_valtype *params,
+                                uint32_t nparams, const tea_wasm_valtype *results,
+                                uint32_t nresults, tea_wasm_host_fn fn, void *env,
+                                tea_wasm_func **out, tea_error *err) {
+  *out = NULL;
+  if (!fn) return tea_fail(err, TEA_ERR_ARG, "host function is NULL");
+  tea_wasm_func *f = calloc(1, sizeof *f);
+  uint8_t *types = malloc((size_t)nparams + nresults + 1);
+  if (!f || !types) {
+    free(f);
+    free(types);
+    return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  }
+  for (uint32_t i = 0; i < nparams; i++) types[i] = (uint8_t)params[i];
+  for (uint32_t i = 0; i < nresults; i++) types[nparams + i] = (uint8_t)results[i];
+  f->own_type = (tea_functype){nparams, nresults, types, nparams, nresults};
+  f->type = &f->own_type;
+  f->host = fn;
+  f->env = env;
+  tea_code rc = tea_store_track(store, f, free_host_func, err);
+  if (rc == TEA_OK) *out = f;
+  return rc;
+}
+
+uint32_t tea_wasm_func_param_count(const tea_wasm_func *f) { return f->type->nparams; }
+uint32_t tea_wasm_func_result_count(const tea_wasm_func *f) { return f->type->nresults; }
+tea_wasm_valtype tea_wasm_func_param_type(const tea_wasm_func *f, uint32_t i) {
+  return (tea_wasm_valtype)tea_functype_params(f->type)[i];
+}
+tea_wasm_valtype tea_wasm_func_result_type(const tea_wasm_func *f, uint32_t i) {
+  return (tea_wasm_valtype)tea_functype_results(f->type)[i];
+}
+
+/* ---- memories -------------------------------------------------------------------- */
+
+static void free_memory(void *p) {
+  tea_wasm_memory *m = p;
+  if (m->data) munmap(m->data, m->reserved ? m->reserved : 1);
+  free(m);
+}
+
+/* Memory is reserved up front for its maximum, so growing never moves it. */
+tea_code tea_memory_create(tea_wasm_store *store, uint64_t min, uint64_t max, bool has_max,
+                           tea_wasm_memory **out, tea_error *err) {
+  *out = NULL;
+  uint32_t cap = store->limits.max_memory_pages;
+  if (min > cap)
+    return tea_fail(err, TEA_ERR_LIMIT, "memory of %llu pages is over the limit of %u pages",
+                    (unsigned long long)min, cap);
+  uint64_t eff_max = has_max && max < cap ? max : cap;
+  tea_wasm_memory *m = calloc(1, sizeof *m);
+  if (!m) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  m->reserved = (size_t)(eff_max ? eff_max : 1) * TEA_WASM_PAGE_SIZE;
+  void *p = mmap(NULL, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    size_t want = m->reserved;
+    free(m);
+    return tea_fail(err, TEA_ERR_NOMEM, "cannot reserve %zu bytes for a memory", want);
+  }
+  m->data = p;
+  m->max_pages = (uint32_t)eff_max;
+  m->has_max = has_max;
+  m->declared_max = (uint32_t)(has_max ? max : 0);
+  if (min && mprotect(p, (size_t)min * TEA_WASM_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
+    free_memory(m);
+    return tea_fail(err, TEA_ERR_NOMEM, "cannot commit %llu pages", (unsigned long long)min);
+  }
+  m->size = min * TEA_WASM_PAGE_SIZE;
+  tea_code rc = tea_store_track(store, m, free_memory, err);
+  if (rc == TEA_OK) *out = m;
+  return rc;
+}
+
+tea_code tea_wasm_memory_new(tea_wasm_store *store, uint32_t min_pages, uint32_t max_pages,
+                             bool has_max, tea_wasm_memory **out, tea_error *err) {
+  if (has_max && max_pages < min_pages)
+    return tea_fail(err, TEA_ERR_ARG, "size minimum must not be greater than maximum");
+  return tea_memory_create(store, min_pages, max_pages, has_max, out, err);
+}
+
+int64_t tea_memory_grow(tea_wasm_memory *m, uint32_t delta) {
+  uint64_t old = m->size / TEA_WASM_PAGE_SIZE;
+  if (delta == 0) return (int64_t)old;
+  if (old + delta > m->max_pages) return -1;
+  if (mprotect(m->data + m->size, (size_t)delta * TEA_WASM_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0)
+    return -1;
+  m->size += (uint64_t)delta * TEA_WASM_PAGE_SIZE;
+  return (int64_t)old;
+}
+
+int64_t tea_wasm_memory_grow(tea_wasm_memory *m, uint32_t delta) { return tea_memory_grow(m, delta); }
+uint64_t tea_wasm_memory_size(const tea_wasm_memory *m) { return m->size; }
+uint8_t *tea_wasm_memory_data(tea_wasm_memory *m) { return m->data; }
+
+uint8_t *tea_wasm_memory_span(tea_wasm_memory *m, uint64_t offset, uint64_t len) {
+  if (!m || offset > m->size || len > m->size - offset) return NULL;
+  return m->data + offset;
+}
+
+tea_code tea_wasm_memory_read(const tea_wasm_memory *m, uint64_t offset, void *dst, size_t len,
+                              tea_error *err) {
+  if (!m || offset > m->size || len > m->size - offset)
+    return tea_fail(err, TEA_ERR_TRAP, TEA_TRAP_MEMORY);
+  memcpy(dst, m->data + offset, len);
+  return TEA_OK;
+}
+
+tea_code tea_wasm_memory_write(tea_wasm_memory *m, uint64_t offset, const void *src, size_t len,
+                               tea_error *err) {
+  if (!m || offset > m->size || len > m->size - offset)
+    return tea_fail(err, TEA_ERR_TRAP, TEA_TRAP_MEMORY);
+  memcpy(m->data + offset, src, len);
+  return TEA_OK;
+}
+
+/* ---- tables ------------------------------------------------------------------------ */
+
+static void free_table(void *p) {
+  tea_wasm_table *t = p;
+  free(t->elems);
+  free(t);
+}
+
+tea_code tea_table_create(tea_wasm_store *store, tea_valtype type, uint64_t min, uint64_t max,
+                          bool has_max, tea_wasm_table **out, tea_error *err) {
+  *out = NULL;
+  uint32_t cap = store->limits.max_table_elems;
+  if (min > cap)
+    return tea_fail(err, TEA_ERR_LIMIT, "table of %llu elements is over the limit of %u",
+                    (unsigned long long)min, cap);
+  tea_wasm_table *t = calloc(1, sizeof *t);
+  if (!t) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  t->elems = calloc(min ? min : 1, sizeof *t->elems);
+  if (!t->elems) {
+    free(t);
+    return tea_fail(err, TEA_ERR_NOMEM, "out of memory for a table of %llu elements",
+                    (unsigned long long)min);
+  }
+  t->size = (uint32_t)min;
+  t->max = (uint32_t)(has_max && max < cap ? max : cap);
+  t->has_max = has_max;
+  t->declared_max = (uint32_t)(has_max ? max : 0);
+  t->type = type;
+  tea_code rc = tea_store_track(store, t, free_table, err);
+  if (rc == TEA_OK) *out = t;
+  return rc;
+}
+
+tea_code tea_wasm_table_new(tea_wasm_store *store, tea_wasm_valtype elem_type, uint32_t min,
+                            uint32_t max, bool has_max, tea_wasm_table **out, tea_error *err) {
+  if (elem_type != TEA_WASM_FUNCREF && elem_type != TEA_WASM_EXTERNREF)
+    return tea_fail(err, TEA_ERR_ARG, "a table holds funcref or externref");
+  if (has_max && max < min)
+    return tea_fail(err, TEA_ERR_ARG, "size minimum must not be greater than maximum");
+  return tea_table_create(store, (tea_valtype)elem_type, min, max, has_max, out, err);
+}
+
+int64_t tea_table_grow(tea_wasm_table *t, uint32_t delta, tea_wasm_ref init) {
+  uint32_t old = t->size;
+  if ((uint64_t)old + delta > t->max) return -1;
+  if (delta == 0) return old;
+  tea_wasm_ref *e = realloc(t->elems, ((size_t)old + delta) * sizeof *e);
+  if (!e) return -1;
+  for (uint32_t i = 0; i < delta; i++) e[old + i] = init;
+  t->elems = e;
+  t->size = old + delta;
+  return old;
+}
+
+uint32_t tea_wasm_table_size(const tea_wasm_table *t) { return t->size; }
+
+/* ---- globals ------------------------------------------------------------------------ */
+
+tea_code tea_global_create(tea_wasm_store *store, tea_valtype type, bool mutable_,
+                           tea_wasm_slot value, tea_wasm_global **out, tea_error *err) {
+  *out = NULL;
+  tea_wasm_global *g = calloc(1, sizeof *g);
+  if (!g) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  g->type = type;
+  g->mutable_ = mutable_;
+  g->value = value;
+  tea_code rc = tea_store_track(store, g, free, err);
+  if (rc == TEA_OK) *out = g;
+  return rc;
+}
+
+tea_code tea_wasm_global_new(tea_wasm_store *store, tea_wasm_val value, bool mutable_,
+                             tea_wasm_global **out, tea_error *err) {
+  return tea_global_create(store, (tea_valtype)value.type, mutable_, value.of, out, err);
+}
+
+tea_wasm_val tea_wasm_global_get(const tea_wasm_global *g) {
+  return (tea_wasm_val){(tea_wasm_valtype)g->type, g->value};
+}
+
+tea_code tea_wasm_global_set(tea_wasm_global *g, tea_wasm_val value, tea_error *err) {
+  if (!g->mutable_) return tea_fail(err, TEA_ERR_STATE, "global is immutable");
+  if ((tea_valtype)value.type != g->type) return tea_fail(err, TEA_ERR_ARG, "type mismatch");
+  g->value = value.of;
+  return TEA_OK;
+}
