@@ -949,14 +949,14 @@ static tea_code do_prefixed(cc *c) {
     READ(tea_rd_u32(&c->r, &seg));
     CHECK(zero_byte(c));
     if (m->nmemories == 0) INVALID("unknown memory 0");
-    if (!m->has_data_count) MALFORMED("data count section required");
+    if (!m->has_data_count) INVALID("data count section required");
     if (seg >= m->data_count) INVALID("unknown data segment");
     return emit_popped(c, TEA_OP_MEMORY_INIT, &seg, 1, I32_3, 3, 0);
   }
   case 9: { /* data.drop */
     uint32_t seg;
     READ(tea_rd_u32(&c->r, &seg));
-    if (!m->has_data_count) MALFORMED("data count section required");
+    if (!m->has_data_count) INVALID("data count section required");
     if (seg >= m->data_count) INVALID("unknown data segment");
     if (live(c)) {
       op(c, TEA_OP_DATA_DROP);
