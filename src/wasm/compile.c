@@ -63,6 +63,7 @@ typedef struct cc {
   uint32_t max_height;
   uint32_t last_pc;  /* start of the last instruction, when it may be fused */
   uint32_t last_dst; /* code word of its destination slot */
+  uint32_t const_pc; /* start of the last CONST32 materialization */
   uint32_t fuel_pc;  /* code word of the open FUEL charge */
   uint32_t fuel_count;
   bool oom;
@@ -114,11 +115,11 @@ static void emit(cc *c, uint32_t w) {
   c->code[c->ncode++] = w;
 }
 
-static void forget_last(cc *c) { c->last_pc = c->last_dst = NONE; }
+static void forget_last(cc *c) { c->last_pc = c->last_dst = c->const_pc = NONE; }
 
 /* Starts an instruction whose operands follow. */
 static void op(cc *c, tea_op o) {
-  forget_last(c);
+  c->last_pc = c->last_dst = NONE;
   emit(c, (uint32_t)o);
 }
 
@@ -136,6 +137,7 @@ static void emit_const(cc *c, uint8_t type, uint64_t bits, uint32_t to) {
     emit(c, (uint32_t)(bits >> 32));
   } else {
     op(c, TEA_OP_CONST32);
+    c->const_pc = c->ncode - 1;
     emit(c, (uint32_t)bits);
   }
   emit(c, to);
@@ -461,6 +463,15 @@ static bool take_compare(cc *c, bool negate, tea_op *fused, uint32_t *a, uint32_
     *a = c->code[c->last_pc + 1];
     *b = *binary ? c->code[c->last_pc + 2] : 0;
     c->ncode = c->last_pc;
+    /* an i32 constant materialized just for this comparison becomes an
+       immediate (the BR_I32_*_IMM block mirrors BR_I32_EQ..GE_U) */
+    if (*fused >= TEA_OP_BR_I32_EQ && *fused <= TEA_OP_BR_I32_GE_U && c->const_pc != NONE &&
+        c->const_pc + 3 == c->last_pc && c->code[c->const_pc] == TEA_OP_CONST32 &&
+        c->code[c->const_pc + 2] == *b && *b != *a) {
+      *b = c->code[c->const_pc + 1];
+      *fused = (tea_op)(*fused - TEA_OP_BR_I32_EQ + TEA_OP_BR_I32_EQ_IMM);
+      c->ncode = c->const_pc;
+    }
     forget_last(c);
     return true;
   }
@@ -580,7 +591,8 @@ static tea_code do_end(cc *c, bool *done) {
   }
   if (f->kind == C_IF) {
     /* no else: the false path passes the params through, so types must agree */
-    if (f->nparams != f->nresults || memcmp(f->params, f->results, f->nparams))
+    if (f->nparams != f->nresults ||
+        (f->nparams && memcmp(f->params, f->results, f->nparams)))
       INVALID("type mismatch");
   }
   CHECK(pop_types(c, f->results, f->nresults));
@@ -751,6 +763,9 @@ static tea_code do_numeric(cc *c, tea_op o, uint8_t in, uint8_t out, bool binary
       {TEA_OP_I32_SHR_S, TEA_OP_I32_SHR_S_IMM, false},
       {TEA_OP_I32_SHR_U, TEA_OP_I32_SHR_U_IMM, false},
       {TEA_OP_I32_MUL, TEA_OP_I32_MUL_IMM, false}, {TEA_OP_I64_ADD, TEA_OP_I64_ADD_IMM, true},
+      {TEA_OP_I32_ROTL, TEA_OP_I32_ROTL_IMM, false}, {TEA_OP_I32_ROTR, TEA_OP_I32_ROTR_IMM, false},
+      {TEA_OP_I64_OR, TEA_OP_I64_OR_IMM, true}, {TEA_OP_I64_XOR, TEA_OP_I64_XOR_IMM, true},
+      {TEA_OP_I64_ROTL, TEA_OP_I64_ROTL_IMM, true},
       {TEA_OP_I64_AND, TEA_OP_I64_AND_IMM, true}, {TEA_OP_I64_SHL, TEA_OP_I64_SHL_IMM, true},
       {TEA_OP_I64_SHR_U, TEA_OP_I64_SHR_U_IMM, true},
       {TEA_OP_I64_SHR_S, TEA_OP_I64_SHR_S_IMM, true},
@@ -1316,7 +1331,7 @@ static void relocate(uint32_t *code, uint32_t n) {
       uint32_t k = code[pc + 2];
       for (uint32_t i = 0; i <= k; i++) code[pc + 3 + i] -= pc;
       len += k + 1;
-    } else if (o >= TEA_OP_BR_I32_EQ && o <= TEA_OP_BR_I64_NEZ) {
+    } else if (o >= TEA_OP_BR_I32_EQ && o <= TEA_OP_BR_I32_GE_U_IMM) {
       code[pc + words[o]] -= pc;
     }
     pc += len;
@@ -1336,7 +1351,7 @@ tea_code tea_compile_function(tea_wasm_module *m, uint32_t index, tea_error *err
   c.body_start = fn->body;
   c.body_offset = fn->body_offset;
   c.err = err;
-  c.last_pc = c.last_dst = NONE;
+  c.last_pc = c.last_dst = c.const_pc = NONE;
   uint64_t nlocals = ft->nparams + fn->nlocals;
   if (nlocals > TEA_MAX_FUNC_LOCALS + 1000u) return fail_at(&c, TEA_ERR_MALFORMED, "too many locals");
   c.nlocals = (uint32_t)nlocals;
@@ -1348,7 +1363,7 @@ tea_code tea_compile_function(tea_wasm_module *m, uint32_t index, tea_error *err
     rc = tea_fail(err, TEA_ERR_NOMEM, "out of memory compiling function %u", c.func_index);
     goto done;
   }
-  memcpy(c.local_types, tea_functype_params(ft), ft->nparams);
+  if (ft->nparams) memcpy(c.local_types, tea_functype_params(ft), ft->nparams);
   {
     uint32_t at = ft->nparams;
     for (uint32_t i = 0; i < fn->nlocal_runs; i++) {

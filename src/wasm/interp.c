@@ -355,6 +355,8 @@ dispatch:
   IMM32(I32_SHR_S_IMM, (uint32_t)((int32_t)x >> (k & 31)))
   IMM32(I32_SHR_U_IMM, x >> (k & 31))
   IMM32(I32_MUL_IMM, x * k)
+  IMM32(I32_ROTL_IMM, rotl32(x, k))
+  IMM32(I32_ROTR_IMM, rotr32(x, k))
 #define IMM64(name, expr)                                       \
   CASE(name) {                                                  \
     uint64_t x = A(1).u64, k = (uint64_t)(int64_t)(int32_t)ip[2]; \
@@ -367,6 +369,9 @@ dispatch:
   IMM64(I64_SHL_IMM, x << (k & 63))
   IMM64(I64_SHR_U_IMM, x >> (k & 63))
   IMM64(I64_SHR_S_IMM, (uint64_t)((int64_t)x >> (k & 63)))
+  IMM64(I64_OR_IMM, x | k)
+  IMM64(I64_XOR_IMM, x ^ k)
+  IMM64(I64_ROTL_IMM, rotl64(x, k))
 
 #define BRCMP(name, type, member, cmp)                    \
   CASE(name) {                                            \
@@ -394,6 +399,22 @@ dispatch:
   BRCMP(BR_I64_LE_U, uint64_t, u64, a <= b)
   BRCMP(BR_I64_GE_S, int64_t, i64, a >= b)
   BRCMP(BR_I64_GE_U, uint64_t, u64, a >= b)
+#define BRIMM(name, type, cmp)                         \
+  CASE(name) {                                         \
+    type a = (type)A(1).u32, b = (type)ip[2];          \
+    if (cmp) JUMP(3); else ip += 4;                    \
+    NEXT();                                            \
+  }
+  BRIMM(BR_I32_EQ_IMM, uint32_t, a == b)
+  BRIMM(BR_I32_NE_IMM, uint32_t, a != b)
+  BRIMM(BR_I32_LT_S_IMM, int32_t, a < b)
+  BRIMM(BR_I32_LT_U_IMM, uint32_t, a < b)
+  BRIMM(BR_I32_GT_S_IMM, int32_t, a > b)
+  BRIMM(BR_I32_GT_U_IMM, uint32_t, a > b)
+  BRIMM(BR_I32_LE_S_IMM, int32_t, a <= b)
+  BRIMM(BR_I32_LE_U_IMM, uint32_t, a <= b)
+  BRIMM(BR_I32_GE_S_IMM, int32_t, a >= b)
+  BRIMM(BR_I32_GE_U_IMM, uint32_t, a >= b)
   CASE(BR_I32_EQZ) { if (A(1).u32 == 0) JUMP(2); else ip += 3; NEXT(); }
   CASE(BR_I32_NEZ) { if (A(1).u32 != 0) JUMP(2); else ip += 3; NEXT(); }
   CASE(BR_I64_EQZ) { if (A(1).u64 == 0) JUMP(2); else ip += 3; NEXT(); }

@@ -60,11 +60,16 @@
   X(I32_SHR_S_IMM, 3)                                                          \
   X(I32_SHR_U_IMM, 3)                                                          \
   X(I32_MUL_IMM, 3)                                                            \
+  X(I32_ROTL_IMM, 3)                                                           \
+  X(I32_ROTR_IMM, 3)                                                           \
   X(I64_ADD_IMM, 3)    /* a k(sign-extended 32-bit) d */                       \
   X(I64_AND_IMM, 3)                                                            \
   X(I64_SHL_IMM, 3)                                                            \
   X(I64_SHR_U_IMM, 3)                                                          \
   X(I64_SHR_S_IMM, 3)                                                          \
+  X(I64_OR_IMM, 3)                                                             \
+  X(I64_XOR_IMM, 3)                                                            \
+  X(I64_ROTL_IMM, 3)                                                           \
   /* compare-and-branch: a b t (jump if the comparison holds) */               \
   X(BR_I32_EQ, 3) X(BR_I32_NE, 3) X(BR_I32_LT_S, 3) X(BR_I32_LT_U, 3)         \
   X(BR_I32_GT_S, 3) X(BR_I32_GT_U, 3) X(BR_I32_LE_S, 3) X(BR_I32_LE_U, 3)     \
@@ -73,7 +78,12 @@
   X(BR_I64_EQ, 3) X(BR_I64_NE, 3) X(BR_I64_LT_S, 3) X(BR_I64_LT_U, 3)         \
   X(BR_I64_GT_S, 3) X(BR_I64_GT_U, 3) X(BR_I64_LE_S, 3) X(BR_I64_LE_U, 3)     \
   X(BR_I64_GE_S, 3) X(BR_I64_GE_U, 3)                                          \
-  X(BR_I64_EQZ, 2) X(BR_I64_NEZ, 2)
+  X(BR_I64_EQZ, 2) X(BR_I64_NEZ, 2)                                            \
+  /* compare with a constant and branch: a k t */                              \
+  X(BR_I32_EQ_IMM, 3) X(BR_I32_NE_IMM, 3) X(BR_I32_LT_S_IMM, 3)                 \
+  X(BR_I32_LT_U_IMM, 3) X(BR_I32_GT_S_IMM, 3) X(BR_I32_GT_U_IMM, 3)             \
+  X(BR_I32_LE_S_IMM, 3) X(BR_I32_LE_U_IMM, 3) X(BR_I32_GE_S_IMM, 3)             \
+  X(BR_I32_GE_U_IMM, 3)
 
 /* Memory access: X(name, wasm opcode, C type loaded/stored, slot member).
  * Operand words: addr offset d (loads) or addr val offset (stores). */
