@@ -10,10 +10,15 @@ failed=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-# count TAP lines ("ok N", "not ok N") from a test program's output
+# count TAP lines ("ok N", "not ok N") from a test program's output, and the
+# spec harness's closing line ("spec: P passed, F failed, ...")
 count_tap() {
   p=$(grep -c '^ok ' "$log")
   f=$(grep -c '^not ok ' "$log")
+  if spec=$(grep '^spec: ' "$log"); then
+    p=$(echo "$spec" | sed -n 's/^spec: \([0-9]*\) passed.*/\1/p')
+    f=$(echo "$spec" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+  fi
   passed=$((passed + p))
   failed=$((failed + f))
 }
@@ -23,14 +28,14 @@ run() { # name, command...
   shift
   if "$@" >"$log" 2>&1; then status=0; else status=$?; fi
   count_tap
-  if [ "$status" -ne 0 ] && ! grep -q '^not ok ' "$log"; then
+  if [ "$status" -ne 0 ] && ! grep -q '^not ok ' "$log" && ! grep -q '^spec: ' "$log"; then
     # a crash or a harness error without a TAP failure line still fails
     failed=$((failed + 1))
     echo "FAIL $name (exit $status)"
     tail -n 20 "$log"
-  elif grep -q '^not ok ' "$log"; then
+  elif [ "$status" -ne 0 ] || grep -q '^not ok ' "$log"; then
     echo "FAIL $name"
-    grep '^not ok ' "$log" | head -n 20
+    grep -E '^not ok |FAIL' "$log" | head -n 20
   else
     echo "ok   $name"
   fi
@@ -40,12 +45,15 @@ for build in "$@"; do
   [ -d "$build" ] || { echo "missing build dir $build"; failed=$((failed + 1)); continue; }
   echo "== $build"
   for t in "$build"/tests/unit/test_*; do
-    [ -x "$t" ] || continue
+    [ -f "$t" ] && [ -x "$t" ] || continue
     run "$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
   done
   if [ -x "$build/tests/spec/spec_run" ]; then
-    run spec "$build/tests/spec/spec_run" --tap --known "$root/tests/spec/known_failures.txt" "$spec_dir"
+    run spec "$build/tests/spec/spec_run" --known "$root/tests/spec/known_failures.txt" "$spec_dir"
     grep '^spec:' "$log"
+  else
+    echo "FAIL spec: $build/tests/spec/spec_run was not built"
+    failed=$((failed + 1))
   fi
   if [ -x "$root/tests/wasi/run.sh" ] && [ -x "$build/src/cli/teanode" ]; then
     run wasi sh "$root/tests/wasi/run.sh" "$build"

@@ -188,6 +188,8 @@ static void materialize_locals(cc *c) {
 
 static tea_code pop_val(cc *c, uint8_t expect, val *out, uint32_t *height) {
   ctrl *f = &c->ctrls[c->nctrls - 1];
+  *out = (val){T_UNKNOWN, V_STACK, 0, 0};
+  *height = c->nvals;
   if (c->nvals == f->height) {
     if (f->unreachable) {
       *out = (val){T_UNKNOWN, V_STACK, 0, 0};

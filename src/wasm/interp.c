@@ -103,10 +103,6 @@ static inline bool in_u32(double x) { return x > -1.0 && x < 4294967296.0; }
 static inline bool in_i64(double x) { return x >= -9223372036854775808.0 && x < 9223372036854775808.0; }
 static inline bool in_u64(double x) { return x > -1.0 && x < 18446744073709551616.0; }
 
-static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static inline float bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-static inline uint64_t f64_bits(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
-static inline double bits_f64(uint64_t u) { double f; memcpy(&f, &u, 8); return f; }
 
 /* ---- the loop ------------------------------------------------------------------- */
 

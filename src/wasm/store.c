@@ -24,7 +24,11 @@ tea_code tea_wasm_store_new(const tea_wasm_limits *limits, tea_wasm_store **out,
   if (!s->limits.max_table_elems) s->limits.max_table_elems = DEFAULT_MAX_TABLE;
   if (!s->limits.max_call_depth) s->limits.max_call_depth = DEFAULT_CALL_DEPTH;
   if (!s->limits.stack_slots) s->limits.stack_slots = DEFAULT_STACK_SLOTS;
-  s->stack = calloc(s->limits.stack_slots, sizeof *s->stack);
+  /* mapped, not calloc'd: the kernel supplies zero pages lazily, so a store
+     costs nothing until its stack is used (the actor host makes many) */
+  size_t stack_bytes = (size_t)s->limits.stack_slots * sizeof *s->stack;
+  void *stack = mmap(NULL, stack_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  s->stack = stack == MAP_FAILED ? NULL : stack;
   s->frames = calloc((size_t)s->limits.max_call_depth + 1, sizeof *s->frames);
   if (!s->stack || !s->frames) {
     tea_wasm_store_free(s);
@@ -45,7 +49,7 @@ void tea_wasm_store_free(tea_wasm_store *s) {
   for (size_t i = s->nobjects; i > 0; i--) s->releases[i - 1](s->objects[i - 1]);
   free(s->objects);
   free(s->releases);
-  free(s->stack);
+  if (s->stack) munmap(s->stack, (size_t)s->limits.stack_slots * sizeof *s->stack);
   free(s->frames);
   free(s);
 }
