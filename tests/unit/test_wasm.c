@@ -1,0 +1,291 @@
+/* Engine guarantees beyond the spec suite: fuel, interruption, stack limits,
+ * deterministic NaNs, host functions and their traps, memory helpers,
+ * instance isolation, and errors for bad modules. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tea/wasm.h"
+
+static uint8_t *read_file(const char *name, size_t *len) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", WAT_DIR, name);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *buf = malloc((size_t)n);
+  assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+  fclose(f);
+  *len = (size_t)n;
+  return buf;
+}
+
+static tea_code host_fail(tea_wasm_host_call *call, tea_wasm_slot *s) {
+  return tea_fail(call->err, TEA_ERR_TRAP, "host refused %d", s[0].i32);
+}
+static tea_code host_add(tea_wasm_host_call *call, tea_wasm_slot *s) {
+  (void)call;
+  s[0].i32 = s[0].i32 + s[1].i32;
+  return TEA_OK;
+}
+
+typedef struct fixture {
+  tea_wasm_module *module;
+  tea_wasm_store *store;
+  tea_wasm_linker *linker;
+  tea_wasm_instance *inst;
+} fixture;
+
+static void setup_with(fixture *fx, bool deterministic, const tea_wasm_limits *lim) {
+  size_t len;
+  uint8_t *bytes = read_file("engine.wasm", &len);
+  tea_error err;
+  tea_wasm_config cfg = {.deterministic = deterministic};
+  assert_int_equal(tea_wasm_module_load(bytes, len, &cfg, &fx->module, &err), TEA_OK);
+  free(bytes);
+  assert_int_equal(tea_wasm_store_new(lim, &fx->store, &err), TEA_OK);
+  assert_int_equal(tea_wasm_linker_new(&fx->linker, &err), TEA_OK);
+  tea_wasm_valtype i32 = TEA_WASM_I32, two[2] = {TEA_WASM_I32, TEA_WASM_I32};
+  assert_int_equal(tea_wasm_linker_define_func(fx->linker, fx->store, "host", "fail", &i32, 1,
+                                               &i32, 1, host_fail, NULL, &err), TEA_OK);
+  assert_int_equal(tea_wasm_linker_define_func(fx->linker, fx->store, "host", "add", two, 2,
+                                               &i32, 1, host_add, NULL, &err), TEA_OK);
+  assert_int_equal(tea_wasm_instantiate(fx->store, fx->module, fx->linker, &fx->inst, &err), TEA_OK);
+}
+
+static void teardown(fixture *fx) {
+  tea_wasm_linker_free(fx->linker);
+  tea_wasm_store_free(fx->store);
+  tea_wasm_module_free(fx->module);
+}
+
+static tea_wasm_val i32v(int32_t v) { return (tea_wasm_val){TEA_WASM_I32, {.i32 = v}}; }
+
+static void test_fuel_is_deterministic_and_stops(void **state) {
+  (void)state;
+  fixture fx;
+  tea_wasm_limits lim = {.fuel = 1000000};
+  setup_with(&fx, false, &lim);
+  tea_error err;
+  tea_wasm_val arg = i32v(1000), res;
+  assert_int_equal(tea_wasm_call(fx.inst, "count", &arg, 1, &res, 1, &err), TEA_OK);
+  assert_int_equal(res.of.i32, 1000);
+  uint64_t used = tea_wasm_store_fuel_used(fx.store);
+  assert_true(used >= 1000); /* at least one unit per iteration */
+  tea_wasm_store_set_fuel(fx.store, 1000000);
+  assert_int_equal(tea_wasm_call(fx.inst, "count", &arg, 1, &res, 1, &err), TEA_OK);
+  assert_int_equal(tea_wasm_store_fuel_used(fx.store), used); /* same run, same count */
+  /* twice the work costs about twice the fuel */
+  arg = i32v(2000);
+  tea_wasm_store_set_fuel(fx.store, 1000000);
+  assert_int_equal(tea_wasm_call(fx.inst, "count", &arg, 1, &res, 1, &err), TEA_OK);
+  uint64_t used2 = tea_wasm_store_fuel_used(fx.store);
+  assert_true(used2 > used + 900 && used2 < 2 * used + 100);
+  /* a budget too small for the loop traps, and the store stays usable */
+  tea_wasm_store_set_fuel(fx.store, 500);
+  assert_int_equal(tea_wasm_call(fx.inst, "count", &arg, 1, &res, 1, &err), TEA_ERR_TRAP);
+  assert_string_equal(err.msg, "out of fuel");
+  tea_wasm_store_set_fuel(fx.store, 10000);
+  assert_int_equal(tea_wasm_call(fx.inst, "spin", NULL, 0, NULL, 0, &err), TEA_ERR_TRAP);
+  assert_string_equal(err.msg, "out of fuel");
+  tea_wasm_store_set_fuel(fx.store, 0); /* unmetered */
+  arg = i32v(10);
+  assert_int_equal(tea_wasm_call(fx.inst, "count", &arg, 1, &res, 1, &err), TEA_OK);
+  assert_int_equal(res.of.i32, 10);
+  teardown(&fx);
+}
+
+static void *interrupt_later(void *p) {
+  struct timespec ts = {0, 50 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  tea_wasm_store_interrupt(p);
+  return NULL;
+}
+
+static void test_interrupt_from_another_thread(void **state) {
+  (void)state;
+  fixture fx;
+  setup_with(&fx, false, NULL);
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, interrupt_later, fx.store), 0);
+  tea_error err;
+  assert_int_equal(tea_wasm_call(fx.inst, "spin", NULL, 0, NULL, 0, &err), TEA_ERR_TRAP);
+  assert_string_equal(err.msg, "interrupted");
+  pthread_join(t, NULL);
+  tea_wasm_store_clear_interrupt(fx.store);
+  tea_wasm_val arg = i32v(5), res;
+  assert_int_equal(tea_wasm_call(fx.inst, "count", &arg, 1, &res, 1, &err), TEA_OK);
+  teardown(&fx);
+}
+
+static void test_runaway_recursion_traps(void **state) {
+  (void)state;
+  fixture fx;
+  tea_wasm_limits lim = {.max_call_depth = 500};
+  setup_with(&fx, false, &lim);
+  tea_error err;
+  tea_wasm_val arg = i32v(0), res;
+  assert_int_equal(tea_wasm_call(fx.inst, "recurse", &arg, 1, &res, 1, &err), TEA_ERR_TRAP);
+  assert_string_equal(err.msg, "call stack exhausted");
+  /* the stack unwound: normal calls work again */
+  arg = i32v(3);
+  assert_int_equal(tea_wasm_call(fx.inst, "count", &arg, 1, &res, 1, &err), TEA_OK);
+  assert_int_equal(res.of.i32, 3);
+  teardown(&fx);
+  /* a small value stack is exhausted before the depth limit */
+  lim = (tea_wasm_limits){.stack_slots = 256};
+  setup_with(&fx, false, &lim);
+  arg = i32v(0);
+  assert_int_equal(tea_wasm_call(fx.inst, "recurse", &arg, 1, &res, 1, &err), TEA_ERR_TRAP);
+  assert_string_equal(err.msg, "call stack exhausted");
+  teardown(&fx);
+}
+
+static void test_deterministic_nans(void **state) {
+  (void)state;
+  fixture fx;
+  setup_with(&fx, true, NULL);
+  tea_error err;
+  tea_wasm_val args[2] = {{TEA_WASM_F32, {.f32 = 0.0f}}, {TEA_WASM_F32, {.f32 = 0.0f}}}, res;
+  assert_int_equal(tea_wasm_call(fx.inst, "div32", args, 2, &res, 1, &err), TEA_OK);
+  assert_int_equal(res.of.u32, 0x7fc00000u);
+  tea_wasm_val d = {TEA_WASM_F64, {.f64 = -1.0}};
+  assert_int_equal(tea_wasm_call(fx.inst, "sqrt64", &d, 1, &res, 1, &err), TEA_OK);
+  assert_true(res.of.u64 == 0x7ff8000000000000ull);
+  /* neg is a bit operation: a NaN's payload and sign pass through unchanged */
+  tea_wasm_val n = {TEA_WASM_F32, {.u64 = 0x7fa00001u}};
+  assert_int_equal(tea_wasm_call(fx.inst, "neg32", &n, 1, &res, 1, &err), TEA_OK);
+  assert_int_equal(res.of.u32, 0xffa00001u);
+  teardown(&fx);
+}
+
+static void test_host_functions_and_traps(void **state) {
+  (void)state;
+  fixture fx;
+  setup_with(&fx, false, NULL);
+  tea_error err;
+  tea_wasm_val args[2] = {i32v(40), i32v(2)}, res;
+  assert_int_equal(tea_wasm_call(fx.inst, "call_add", args, 2, &res, 1, &err), TEA_OK);
+  assert_int_equal(res.of.i32, 42);
+  assert_int_equal(tea_wasm_call(fx.inst, "call_fail", args, 1, &res, 1, &err), TEA_ERR_TRAP);
+  assert_string_equal(err.msg, "host refused 40");
+  /* wrong arity or types from the embedder are refused before running */
+  assert_int_equal(tea_wasm_call(fx.inst, "call_add", args, 1, &res, 1, &err), TEA_ERR_ARG);
+  tea_wasm_val bad[2] = {{TEA_WASM_F32, {.f32 = 1}}, i32v(1)};
+  assert_int_equal(tea_wasm_call(fx.inst, "call_add", bad, 2, &res, 1, &err), TEA_ERR_ARG);
+  assert_int_equal(tea_wasm_call(fx.inst, "nope", NULL, 0, NULL, 0, &err), TEA_ERR_NOT_FOUND);
+  teardown(&fx);
+}
+
+static void test_memory_bounds_and_limits(void **state) {
+  (void)state;
+  fixture fx;
+  tea_wasm_limits lim = {.max_memory_pages = 2};
+  setup_with(&fx, false, &lim);
+  tea_error err;
+  tea_wasm_memory *mem = tea_wasm_instance_memory(fx.inst);
+  assert_non_null(mem);
+  assert_int_equal(tea_wasm_memory_size(mem), 65536);
+  uint32_t v = 0x01020304;
+  assert_int_equal(tea_wasm_memory_write(mem, 100, &v, 4, &err), TEA_OK);
+  tea_wasm_val arg = i32v(100), res;
+  assert_int_equal(tea_wasm_call(fx.inst, "load", &arg, 1, &res, 1, &err), TEA_OK);
+  assert_int_equal(res.of.u32, 0x01020304);
+  assert_int_equal(tea_wasm_memory_read(mem, 65534, &v, 4, &err), TEA_ERR_TRAP);
+  assert_int_equal(tea_wasm_memory_write(mem, UINT64_MAX - 1, &v, 4, &err), TEA_ERR_TRAP);
+  assert_null(tea_wasm_memory_span(mem, 65535, 2));
+  arg = i32v(65533);
+  assert_int_equal(tea_wasm_call(fx.inst, "load", &arg, 1, &res, 1, &err), TEA_ERR_TRAP);
+  assert_string_equal(err.msg, "out of bounds memory access");
+  /* the embedder's limit (2 pages) caps the module's maximum (4) */
+  arg = i32v(1);
+  assert_int_equal(tea_wasm_call(fx.inst, "grow", &arg, 1, &res, 1, &err), TEA_OK);
+  assert_int_equal(res.of.i32, 1);
+  assert_int_equal(tea_wasm_call(fx.inst, "grow", &arg, 1, &res, 1, &err), TEA_OK);
+  assert_int_equal(res.of.i32, -1);
+  arg = i32v(65533);
+  assert_int_equal(tea_wasm_call(fx.inst, "load", &arg, 1, &res, 1, &err), TEA_OK);
+  teardown(&fx);
+}
+
+static void test_instances_share_code_not_state(void **state) {
+  (void)state;
+  fixture fx;
+  setup_with(&fx, false, NULL);
+  tea_error err;
+  tea_wasm_instance *second;
+  assert_int_equal(tea_wasm_instantiate(fx.store, fx.module, fx.linker, &second, &err), TEA_OK);
+  tea_wasm_val res;
+  assert_int_equal(tea_wasm_call(fx.inst, "bump", NULL, 0, &res, 1, &err), TEA_OK);
+  assert_int_equal(tea_wasm_call(fx.inst, "bump", NULL, 0, &res, 1, &err), TEA_OK);
+  assert_int_equal(res.of.i32, 9);
+  assert_int_equal(tea_wasm_call(second, "bump", NULL, 0, &res, 1, &err), TEA_OK);
+  assert_int_equal(res.of.i32, 8);
+  uint32_t v = 7;
+  tea_wasm_memory_write(tea_wasm_instance_memory(fx.inst), 0, &v, 4, &err);
+  tea_wasm_val arg = i32v(0);
+  assert_int_equal(tea_wasm_call(second, "load", &arg, 1, &res, 1, &err), TEA_OK);
+  assert_int_equal(res.of.i32, 0);
+  teardown(&fx);
+}
+
+static void test_bad_modules_are_rejected_with_reasons(void **state) {
+  (void)state;
+  tea_error err;
+  tea_wasm_module *m = NULL;
+  const uint8_t junk[] = {0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00};
+  assert_int_equal(tea_wasm_module_load(junk, sizeof junk, NULL, &m, &err), TEA_ERR_MALFORMED);
+  assert_null(m);
+  assert_non_null(strstr(err.msg, "version"));
+  /* a function whose body adds an i32 to an f32 */
+  const uint8_t bad[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60,
+                         0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x41,
+                         0x01, 0x43, 0x00, 0x00, 0x80, 0x3f, 0x6a, 0x1a, 0x0b};
+  assert_int_equal(tea_wasm_module_load(bad, sizeof bad, NULL, &m, &err), TEA_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "type mismatch"));
+  assert_non_null(strstr(err.msg, "offset"));
+  size_t len;
+  uint8_t *simd = read_file("simd.wasm", &len);
+  assert_int_equal(tea_wasm_module_load(simd, len, NULL, &m, &err), TEA_ERR_UNSUPPORTED);
+  assert_non_null(strstr(err.msg, "SIMD"));
+  free(simd);
+  /* a truncated module is refused cleanly, unless the cut falls between
+     sections before the exports (a shorter but valid module) */
+  uint8_t *good = read_file("engine.wasm", &len);
+  int refused = 0;
+  for (size_t cut = 0; cut < len; cut++) {
+    if (tea_wasm_module_load(good, cut, NULL, &m, &err) == TEA_OK) {
+      assert_int_equal(tea_wasm_module_export_count(m), 0);
+      tea_wasm_module_free(m);
+    } else {
+      assert_null(m);
+      refused++;
+    }
+  }
+  assert_true(refused > (int)len - 10);
+  free(good);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fuel_is_deterministic_and_stops),
+      cmocka_unit_test(test_interrupt_from_another_thread),
+      cmocka_unit_test(test_runaway_recursion_traps),
+      cmocka_unit_test(test_deterministic_nans),
+      cmocka_unit_test(test_host_functions_and_traps),
+      cmocka_unit_test(test_memory_bounds_and_limits),
+      cmocka_unit_test(test_instances_share_code_not_state),
+      cmocka_unit_test(test_bad_modules_are_rejected_with_reasons),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

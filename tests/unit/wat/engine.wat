@@ -1,0 +1,27 @@
+;; Functions for test_wasm.c: each exercises one engine guarantee.
+(module
+  (import "host" "fail" (func $fail (param i32) (result i32)))
+  (import "host" "add" (func $hadd (param i32 i32) (result i32)))
+  (memory (export "memory") 1 4)
+  (global $g (export "g") (mut i32) (i32.const 7))
+  (func (export "spin") (loop (br 0)))
+  (func (export "count") (param $n i32) (result i32) (local $i i32)
+    (block
+      (loop
+        (br_if 1 (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br 0)))
+    (local.get $i))
+  (func $rec (export "recurse") (param i32) (result i32)
+    (call $rec (i32.add (local.get 0) (i32.const 1))))
+  (func (export "div32") (param f32 f32) (result f32) (f32.div (local.get 0) (local.get 1)))
+  (func (export "sqrt64") (param f64) (result f64) (f64.sqrt (local.get 0)))
+  (func (export "neg32") (param f32) (result f32) (f32.neg (local.get 0)))
+  (func (export "call_fail") (param i32) (result i32) (call $fail (local.get 0)))
+  (func (export "call_add") (param i32 i32) (result i32) (call $hadd (local.get 0) (local.get 1)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "bump") (result i32)
+    (global.set $g (i32.add (global.get $g) (i32.const 1)))
+    (global.get $g))
+)
