@@ -1,0 +1,86 @@
+#include "tea/hash.h"
+
+#include <openssl/evp.h>
+
+tea_code tea_sha256(const void *data, size_t n, uint8_t out[TEA_SHA256_LEN], tea_error *err) {
+  unsigned int len = 0;
+  /* EVP_Digest wants a non-NULL pointer even for zero bytes. */
+  static const uint8_t empty[1];
+  if (!data) {
+    if (n) return tea_fail(err, TEA_ERR_ARG, "sha256: NULL data with length %zu", n);
+    data = empty;
+  }
+  if (!EVP_Digest(data, n, out, &len, EVP_sha256(), NULL) || len != TEA_SHA256_LEN)
+    return tea_fail(err, TEA_ERR_CRYPTO, "sha256: EVP_Digest failed");
+  return TEA_OK;
+}
+
+tea_code tea_sha256_init(tea_sha256_ctx *ctx, tea_error *err) {
+  if (!ctx) return tea_fail(err, TEA_ERR_ARG, "sha256: NULL context");
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  if (!md) {
+    ctx->md = NULL;
+    return tea_fail(err, TEA_ERR_NOMEM, "sha256: cannot allocate digest context");
+  }
+  if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+    EVP_MD_CTX_free(md);
+    ctx->md = NULL;
+    return tea_fail(err, TEA_ERR_CRYPTO, "sha256: EVP_DigestInit_ex failed");
+  }
+  ctx->md = md;
+  return TEA_OK;
+}
+
+tea_code tea_sha256_update(tea_sha256_ctx *ctx, const void *data, size_t n, tea_error *err) {
+  if (!ctx || !ctx->md) return tea_fail(err, TEA_ERR_STATE, "sha256: context not initialised");
+  if (n == 0) return TEA_OK;
+  if (!data) return tea_fail(err, TEA_ERR_ARG, "sha256: NULL data with length %zu", n);
+  if (!EVP_DigestUpdate((EVP_MD_CTX *)ctx->md, data, n))
+    return tea_fail(err, TEA_ERR_CRYPTO, "sha256: EVP_DigestUpdate failed");
+  return TEA_OK;
+}
+
+tea_code tea_sha256_final(tea_sha256_ctx *ctx, uint8_t out[TEA_SHA256_LEN], tea_error *err) {
+  if (!ctx || !ctx->md) return tea_fail(err, TEA_ERR_STATE, "sha256: context not initialised");
+  unsigned int len = 0;
+  int ok = EVP_DigestFinal_ex((EVP_MD_CTX *)ctx->md, out, &len);
+  tea_sha256_abort(ctx);
+  if (!ok || len != TEA_SHA256_LEN) return tea_fail(err, TEA_ERR_CRYPTO, "sha256: EVP_DigestFinal_ex failed");
+  return TEA_OK;
+}
+
+void tea_sha256_abort(tea_sha256_ctx *ctx) {
+  if (!ctx) return;
+  EVP_MD_CTX_free((EVP_MD_CTX *)ctx->md); /* NULL-safe */
+  ctx->md = NULL;
+}
+
+void tea_hex_encode(const uint8_t *in, size_t n, char *out) {
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = digits[in[i] >> 4];
+    out[2 * i + 1] = digits[in[i] & 15];
+  }
+  out[2 * n] = '\0';
+}
+
+static int hex_val(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+tea_code tea_hex_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *out_len,
+                        tea_error *err) {
+  if (len % 2) return tea_fail(err, TEA_ERR_MALFORMED, "hex: odd length %zu", len);
+  if (len / 2 > cap) return tea_fail(err, TEA_ERR_LIMIT, "hex: %zu bytes do not fit in %zu", len / 2, cap);
+  for (size_t i = 0; i < len; i += 2) {
+    int hi = hex_val(in[i]), lo = hex_val(in[i + 1]);
+    if (hi < 0 || lo < 0)
+      return tea_fail(err, TEA_ERR_MALFORMED, "hex: bad character at offset %zu", hi < 0 ? i : i + 1);
+    out[i / 2] = (uint8_t)(hi << 4 | lo);
+  }
+  if (out_len) *out_len = len / 2;
+  return TEA_OK;
+}
