@@ -871,13 +871,33 @@ static tea_code memarg(cc *c, uint32_t natural_log2, uint32_t *offset) {
 
 static uint32_t log2_size(int bytes) { return bytes == 1 ? 0 : bytes == 2 ? 1 : bytes == 4 ? 2 : 3; }
 
+/* If the address operand (at stack depth `depth` from the top) was computed
+ * by the instruction just emitted with i32.add or i32.add-immediate, removes
+ * that instruction and returns its operands, so the access can do the add. */
+static bool take_address_add(cc *c, uint32_t depth, bool *with_const, uint32_t *a, uint32_t *b) {
+  if (c->last_pc == NONE || c->nvals < depth + 1 || !live(c)) return false;
+  const val *addr = &c->vals[c->nvals - 1 - depth];
+  if (addr->kind != V_STACK || c->code[c->last_dst] != c->base + c->nvals - 1 - depth) return false;
+  uint32_t o = c->code[c->last_pc];
+  if (o != TEA_OP_I32_ADD && o != TEA_OP_I32_ADD_IMM) return false;
+  *with_const = o == TEA_OP_I32_ADD_IMM;
+  *a = c->code[c->last_pc + 1];
+  *b = c->code[c->last_pc + 2];
+  c->ncode = c->last_pc;
+  forget_last(c);
+  return true;
+}
+
 static tea_code do_memory_op(cc *c, uint32_t wop) {
   uint32_t offset;
   tea_code rc;
+  bool fused, with_const;
+  uint32_t fa = 0, fb = 0;
 #define LOAD_CASE(name, w, ctype, member)                                  \
   case w: {                                                                \
     CHECK(memarg(c, log2_size(sizeof(ctype)), &offset));                   \
     uint32_t a;                                                            \
+    fused = take_address_add(c, 0, &with_const, &fa, &fb);                 \
     CHECK(pop_slot(c, TEA_WASM_I32, &a));                                  \
     uint8_t t = (w == 0x29 || (w >= 0x30 && w <= 0x35))   ? TEA_WASM_I64   \
                 : w == 0x2a                               ? TEA_WASM_F32   \
@@ -885,7 +905,15 @@ static tea_code do_memory_op(cc *c, uint32_t wop) {
                                                           : TEA_WASM_I32;  \
     uint32_t d = push_result(c, t, &rc);                                   \
     CHECK(rc);                                                             \
-    if (live(c)) {                                                         \
+    if (live(c) && fused) {                                                \
+      op(c, with_const ? TEA_OP_##name##_ADDK : TEA_OP_##name##_ADD);      \
+      emit(c, fa);                                                         \
+      emit(c, fb);                                                         \
+      emit(c, offset);                                                     \
+      emit(c, d);                                                          \
+      c->last_pc = c->ncode - 5;                                           \
+      c->last_dst = c->ncode - 1;                                          \
+    } else if (live(c)) {                                                  \
       op(c, TEA_OP_##name);                                                \
       emit(c, a);                                                          \
       emit(c, offset);                                                     \
@@ -903,9 +931,20 @@ static tea_code do_memory_op(cc *c, uint32_t wop) {
                 : w == 0x39                ? TEA_WASM_F64                  \
                                            : TEA_WASM_I32;                 \
     uint32_t a, v;                                                         \
+    /* a constant value would be written between the add and the store, \
+       possibly over the add's operand: fuse only other values */          \
+    fused = c->nvals > c->ctrls[c->nctrls - 1].height &&                   \
+            c->vals[c->nvals - 1].kind == V_LOCAL &&                       \
+            take_address_add(c, 1, &with_const, &fa, &fb);                 \
     CHECK(pop_slot(c, t, &v));                                             \
     CHECK(pop_slot(c, TEA_WASM_I32, &a));                                  \
-    if (live(c)) {                                                         \
+    if (live(c) && fused) {                                                \
+      op(c, with_const ? TEA_OP_##name##_ADDK : TEA_OP_##name##_ADD);      \
+      emit(c, fa);                                                         \
+      emit(c, fb);                                                         \
+      emit(c, v);                                                          \
+      emit(c, offset);                                                     \
+    } else if (live(c)) {                                                  \
       op(c, TEA_OP_##name);                                                \
       emit(c, a);                                                          \
       emit(c, v);                                                          \
@@ -1310,18 +1349,7 @@ static tea_code compile_body(cc *c) {
  * patched late); the interpreter wants them relative to their instruction, so
  * it needs no code base register. */
 static void relocate(uint32_t *code, uint32_t n) {
-  static const uint8_t words[TEA_OP_COUNT] = {
-#define W_CTL(name, k) [TEA_OP_##name] = k,
-#define W_MEM(name, w, t, m) [TEA_OP_##name] = 3,
-#define W_UN(name, w, ti, to) [TEA_OP_##name] = 2,
-#define W_BIN(name, w, ti, to) [TEA_OP_##name] = 3,
-      TEA_CONTROL_OPS(W_CTL) TEA_LOAD_OPS(W_MEM) TEA_STORE_OPS(W_MEM) TEA_UNARY_OPS(W_UN)
-          TEA_BINARY_OPS(W_BIN)
-#undef W_CTL
-#undef W_MEM
-#undef W_UN
-#undef W_BIN
-  };
+  static const uint8_t words[TEA_OP_COUNT] = TEA_OP_WORDS_INIT;
   for (uint32_t pc = 0; pc < n;) {
     uint32_t o = code[pc];
     uint32_t len = 1u + words[o];

@@ -161,9 +161,14 @@ tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_sl
 #define L_CTL(name, n) &&L_##name,
 #define L_MEM(name, w, t, m) &&L_##name,
 #define L_NUM(name, w, ti, to) &&L_##name,
+#define L_ADD(name, w, t, m) &&L_##name##_ADD,
+#define L_ADDK(name, w, t, m) &&L_##name##_ADDK,
   static const void *const labels[TEA_OP_COUNT] = {
       TEA_CONTROL_OPS(L_CTL) TEA_LOAD_OPS(L_MEM) TEA_STORE_OPS(L_MEM) TEA_UNARY_OPS(L_NUM)
-          TEA_BINARY_OPS(L_NUM)};
+          TEA_BINARY_OPS(L_NUM) TEA_LOAD_OPS(L_ADD) TEA_LOAD_OPS(L_ADDK) TEA_STORE_OPS(L_ADD)
+              TEA_STORE_OPS(L_ADDK)};
+#undef L_ADD
+#undef L_ADDK
 #undef L_CTL
 #undef L_MEM
 #undef L_NUM
@@ -441,6 +446,32 @@ dispatch:
     NEXT();                                                           \
   }
   TEA_STORE_OPS(STORE)
+
+#define ACCESS(name, base, ctype, member, load)                          \
+  CASE(name) {                                                          \
+    uint64_t ea = (uint64_t)(uint32_t)(base) + ip[load ? 3 : 4];        \
+    if (UNLIKELY(ea + sizeof(ctype) > mem_size)) TRAP(TEA_TRAP_MEMORY); \
+    ctype v;                                                            \
+    if (load) {                                                         \
+      memcpy(&v, mem + ea, sizeof v);                                   \
+      v = LEFOR(ctype, v);                                              \
+      A(4).u64 = 0;                                                     \
+      A(4).member = v;                                                  \
+    } else {                                                            \
+      v = LEFOR(ctype, (ctype)A(3).member);                             \
+      memcpy(mem + ea, &v, sizeof v);                                   \
+    }                                                                   \
+    ip += 5;                                                            \
+    NEXT();                                                             \
+  }
+#define LOAD_ADD(name, w, ctype, member) ACCESS(name##_ADD, A(1).u32 + A(2).u32, ctype, member, 1)
+#define LOAD_ADDK(name, w, ctype, member) ACCESS(name##_ADDK, A(1).u32 + ip[2], ctype, member, 1)
+#define STORE_ADD(name, w, ctype, member) ACCESS(name##_ADD, A(1).u32 + A(2).u32, ctype, member, 0)
+#define STORE_ADDK(name, w, ctype, member) ACCESS(name##_ADDK, A(1).u32 + ip[2], ctype, member, 0)
+  TEA_LOAD_OPS(LOAD_ADD)
+  TEA_LOAD_OPS(LOAD_ADDK)
+  TEA_STORE_OPS(STORE_ADD)
+  TEA_STORE_OPS(STORE_ADDK)
 
 #define UN(name, out, expr)   \
   CASE(name) {                \

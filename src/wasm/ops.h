@@ -183,7 +183,13 @@
   X(F64_DIV, 0xa3, F64, F64) X(F64_MIN, 0xa4, F64, F64) X(F64_MAX, 0xa5, F64, F64) \
   X(F64_COPYSIGN, 0xa6, F64, F64)
 
+/* Loads and stores whose address is an i32.add of two slots (_ADD: a b) or of
+ * a slot and a constant (_ADDK: a k) computed just for them: the address is
+ * (u32)(a + b) + offset, as the two instructions would compute it.
+ * Operand words: a b offset d (loads), a b v offset (stores). */
 #define TEA_OP_ENUM_CTL(name, n) TEA_OP_##name,
+#define TEA_OP_ENUM_ADD(name, wop, ctype, m) TEA_OP_##name##_ADD,
+#define TEA_OP_ENUM_ADDK(name, wop, ctype, m) TEA_OP_##name##_ADDK,
 #define TEA_OP_ENUM_MEM(name, wop, ctype, m) TEA_OP_##name,
 #define TEA_OP_ENUM_NUM(name, wop, ti, to) TEA_OP_##name,
 typedef enum tea_op {
@@ -192,10 +198,39 @@ typedef enum tea_op {
   TEA_STORE_OPS(TEA_OP_ENUM_MEM)
   TEA_UNARY_OPS(TEA_OP_ENUM_NUM)
   TEA_BINARY_OPS(TEA_OP_ENUM_NUM)
+  TEA_LOAD_OPS(TEA_OP_ENUM_ADD)
+  TEA_LOAD_OPS(TEA_OP_ENUM_ADDK)
+  TEA_STORE_OPS(TEA_OP_ENUM_ADD)
+  TEA_STORE_OPS(TEA_OP_ENUM_ADDK)
   TEA_OP_COUNT
 } tea_op;
 #undef TEA_OP_ENUM_CTL
 #undef TEA_OP_ENUM_MEM
 #undef TEA_OP_ENUM_NUM
+#undef TEA_OP_ENUM_ADD
+#undef TEA_OP_ENUM_ADDK
+
+/* Operand words of each opcode (BR_TABLE adds n+1 targets). */
+#define TEA_OP_WORDS_INIT                                          \
+  {                                                                \
+    TEA_CONTROL_OPS(TEA_W_CTL) TEA_LOAD_OPS(TEA_W3) TEA_STORE_OPS(TEA_W3) \
+    TEA_UNARY_OPS(TEA_W2) TEA_BINARY_OPS(TEA_W3) TEA_LOAD_OPS(TEA_W4)      \
+    TEA_LOAD_OPS(TEA_W4) TEA_STORE_OPS(TEA_W4) TEA_STORE_OPS(TEA_W4)       \
+  }
+#define TEA_W_CTL(name, n) n,
+#define TEA_W2(name, ...) 2,
+#define TEA_W3(name, ...) 3,
+#define TEA_W4(name, ...) 4,
+#define TEA_OP_NAME_CTL(name, n) #name,
+#define TEA_OP_NAME(name, ...) #name,
+#define TEA_OP_NAME_ADD(name, ...) #name "_ADD",
+#define TEA_OP_NAME_ADDK(name, ...) #name "_ADDK",
+#define TEA_OP_NAMES_INIT                                                          \
+  {                                                                                \
+    TEA_CONTROL_OPS(TEA_OP_NAME_CTL) TEA_LOAD_OPS(TEA_OP_NAME) TEA_STORE_OPS(TEA_OP_NAME) \
+    TEA_UNARY_OPS(TEA_OP_NAME) TEA_BINARY_OPS(TEA_OP_NAME) TEA_LOAD_OPS(TEA_OP_NAME_ADD)   \
+    TEA_LOAD_OPS(TEA_OP_NAME_ADDK) TEA_STORE_OPS(TEA_OP_NAME_ADD)                          \
+    TEA_STORE_OPS(TEA_OP_NAME_ADDK)                                                        \
+  }
 
 #endif
