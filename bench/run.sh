@@ -271,6 +271,19 @@ mbps() { if isnum "$1"; then awk -v b="$code_bytes" -v t="$1" 'BEGIN { printf "%
 } | tee -a "$TXT"
 printf 'load-validate\t\t%s\t%s\t\t\t\t\t\t\n' "$T_LOAD" "$J_LOAD" >>"$TSV"
 
+# ---------------------------------------------------------------- in-process micro-benchmarks
+# tea_micro sits in the same build as teanode (build/bench/micro/tea_micro).
+MICRO_DIR="$(dirname "$(dirname "$(dirname "$TEANODE")")")/bench/micro"
+if [ -x "$MICRO_DIR/tea_micro" ] && [ -f "$MICRO_DIR/micro.wasm" ]; then
+  {
+    echo
+    echo "engine micro-benchmarks (in process, medians):"
+    "$MICRO_DIR/tea_micro" "$MICRO_DIR/micro.wasm" "$BIG" | sed 's/^/  /'
+  } | tee -a "$TXT"
+else
+  echo "run.sh: note: $MICRO_DIR/tea_micro not built; skipping micro-benchmarks" >&2
+fi
+
 echo
 echo "results: $TXT and $TSV; outputs and stderr of every run under $OUT/out/" >&2
 if [ $STATUS != 0 ]; then
