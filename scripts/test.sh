@@ -55,6 +55,10 @@ for build in "$@"; do
     echo "FAIL spec: $build/tests/spec/spec_run was not built"
     failed=$((failed + 1))
   fi
+  if [ -x "$build/tests/spec/spec_run_switch" ]; then
+    run spec-switch-dispatch "$build/tests/spec/spec_run_switch" --known "$root/tests/spec/known_failures.txt" "$spec_dir"
+    grep '^spec:' "$log"
+  fi
   if [ -x "$root/tests/wasi/run.sh" ] && [ -x "$build/src/cli/teanode" ]; then
     run wasi sh "$root/tests/wasi/run.sh" "$build"
   fi

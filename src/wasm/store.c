@@ -29,7 +29,7 @@ tea_code tea_wasm_store_new(const tea_wasm_limits *limits, tea_wasm_store **out,
   size_t stack_bytes = (size_t)s->limits.stack_slots * sizeof *s->stack;
   void *stack = mmap(NULL, stack_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   s->stack = stack == MAP_FAILED ? NULL : stack;
-  s->frames = calloc((size_t)s->limits.max_call_depth + 1, sizeof *s->frames);
+  s->frames = malloc(((size_t)s->limits.max_call_depth + 1) * sizeof *s->frames);
   if (!s->stack || !s->frames) {
     tea_wasm_store_free(s);
     return tea_fail(err, TEA_ERR_NOMEM, "out of memory allocating a %u-slot stack",
