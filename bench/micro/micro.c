@@ -109,7 +109,7 @@ static double t_call_empty(void *p) {
 static double t_call_host(void *p) {
   ctx *c = p;
   tea_error err;
-  tea_wasm_val arg = {TEA_WASM_I32, {.i32 = c->n}};
+  tea_wasm_val arg = {.type = TEA_WASM_I32, .of.i32 = c->n};
   double t0 = now();
   if (tea_wasm_call(c->inst, "call_host", &arg, 1, NULL, 0, &err) != TEA_OK) die("call_host", &err);
   return (now() - t0) / c->n;
@@ -118,7 +118,7 @@ static double t_call_host(void *p) {
 static double t_spin(void *p) {
   ctx *c = p;
   tea_error err;
-  tea_wasm_val arg = {TEA_WASM_I32, {.i32 = c->n}}, res;
+  tea_wasm_val arg = {.type = TEA_WASM_I32, .of.i32 = c->n}, res;
   double t0 = now();
   if (tea_wasm_call(c->inst, "spin", &arg, 1, &res, 1, &err) != TEA_OK) die("spin", &err);
   return now() - t0;

@@ -69,7 +69,7 @@ static void teardown(fixture *fx) {
   tea_wasm_module_free(fx->module);
 }
 
-static tea_wasm_val i32v(int32_t v) { return (tea_wasm_val){TEA_WASM_I32, {.i32 = v}}; }
+static tea_wasm_val i32v(int32_t v) { return (tea_wasm_val){.type = TEA_WASM_I32, .of.i32 = v}; }
 
 static void test_fuel_is_deterministic_and_stops(void **state) {
   (void)state;
@@ -156,14 +156,14 @@ static void test_deterministic_nans(void **state) {
   fixture fx;
   setup_with(&fx, true, NULL);
   tea_error err;
-  tea_wasm_val args[2] = {{TEA_WASM_F32, {.f32 = 0.0f}}, {TEA_WASM_F32, {.f32 = 0.0f}}}, res;
+  tea_wasm_val args[2] = {{.type = TEA_WASM_F32, .of.f32 = 0.0f}, {.type = TEA_WASM_F32, .of.f32 = 0.0f}}, res;
   assert_int_equal(tea_wasm_call(fx.inst, "div32", args, 2, &res, 1, &err), TEA_OK);
   assert_int_equal(res.of.u32, 0x7fc00000u);
-  tea_wasm_val d = {TEA_WASM_F64, {.f64 = -1.0}};
+  tea_wasm_val d = {.type = TEA_WASM_F64, .of.f64 = -1.0};
   assert_int_equal(tea_wasm_call(fx.inst, "sqrt64", &d, 1, &res, 1, &err), TEA_OK);
   assert_true(res.of.u64 == 0x7ff8000000000000ull);
   /* neg is a bit operation: a NaN's payload and sign pass through unchanged */
-  tea_wasm_val n = {TEA_WASM_F32, {.u64 = 0x7fa00001u}};
+  tea_wasm_val n = {.type = TEA_WASM_F32, .of.u64 = 0x7fa00001u};
   assert_int_equal(tea_wasm_call(fx.inst, "neg32", &n, 1, &res, 1, &err), TEA_OK);
   assert_int_equal(res.of.u32, 0xffa00001u);
   teardown(&fx);
@@ -181,7 +181,7 @@ static void test_host_functions_and_traps(void **state) {
   assert_string_equal(err.msg, "host refused 40");
   /* wrong arity or types from the embedder are refused before running */
   assert_int_equal(tea_wasm_call(fx.inst, "call_add", args, 1, &res, 1, &err), TEA_ERR_ARG);
-  tea_wasm_val bad[2] = {{TEA_WASM_F32, {.f32 = 1}}, i32v(1)};
+  tea_wasm_val bad[2] = {{.type = TEA_WASM_F32, .of.f32 = 1}, i32v(1)};
   assert_int_equal(tea_wasm_call(fx.inst, "call_add", bad, 2, &res, 1, &err), TEA_ERR_ARG);
   assert_int_equal(tea_wasm_call(fx.inst, "nope", NULL, 0, NULL, 0, &err), TEA_ERR_NOT_FOUND);
   teardown(&fx);

@@ -1,0 +1,72 @@
+/* tea: the embedded HTTP server (libmicrohttpd underneath).
+ *
+ * One handler sees every complete request (the body already read, within the
+ * size limit) and fills a response. Requests over the limits are answered 413
+ * or 431 by the server itself, before the handler runs; a handler never sees
+ * a partial body. Errors the server writes are RFC 9457 problem details. */
+#ifndef TEA_HTTP_H
+#define TEA_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tea/error.h"
+
+typedef struct tea_http_server tea_http_server;
+
+typedef struct tea_http_request {
+  const char *method; /* "GET", "POST", ... */
+  const char *path;   /* without the query string, percent-decoded by the server */
+  const uint8_t *body;
+  size_t body_len;
+  void *conn;         /* for tea_http_query / tea_http_header */
+} tea_http_request;
+
+/* A query argument or header of the request, or NULL. */
+const char *tea_http_query(const tea_http_request *req, const char *name);
+const char *tea_http_header(const tea_http_request *req, const char *name);
+
+#define TEA_HTTP_MAX_HEADERS 8
+
+typedef struct tea_http_response {
+  int status;
+  const char *content_type; /* static string; default application/json */
+  uint8_t *body;            /* malloc'd, freed by the server (may be NULL) */
+  size_t body_len;
+  size_t nheaders;
+  struct {
+    char name[48];
+    char value[208];
+  } headers[TEA_HTTP_MAX_HEADERS];
+} tea_http_response;
+
+/* Sets a problem-details body (application/problem+json): status, title, detail. */
+void tea_http_problem(tea_http_response *resp, int status, const char *title, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Copies data into the response body. Returns false when out of memory. */
+bool tea_http_set_body(tea_http_response *resp, const char *content_type, const void *data,
+                       size_t len);
+/* Adds a response header (names and values longer than the fields are refused). */
+bool tea_http_add_header(tea_http_response *resp, const char *name, const char *value);
+
+typedef void (*tea_http_handler)(void *user, const tea_http_request *req, tea_http_response *resp);
+
+typedef struct tea_http_config {
+  const char *bind;      /* "127.0.0.1" (default) or another address */
+  uint16_t port;         /* 0: pick a free port (see tea_http_port) */
+  size_t max_body;       /* default 1 MiB */
+  unsigned threads;      /* worker threads; default: 2 */
+  unsigned timeout_s;    /* idle connection timeout; default 30 */
+  unsigned max_connections; /* default 1024 */
+  const char *tls_cert_pem; /* both set: HTTPS */
+  const char *tls_key_pem;
+} tea_http_config;
+
+tea_code tea_http_start(const tea_http_config *config, tea_http_handler handler, void *user,
+                        tea_http_server **out, tea_error *err);
+uint16_t tea_http_port(const tea_http_server *server);
+/* Stops accepting, lets requests in flight finish, frees the server. */
+void tea_http_stop(tea_http_server *server);
+
+#endif
