@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_SECONDS ?= 60
 PREFIX     ?= /usr/local
 
-.PHONY: all deps test demo bench fuzz clean install
+.PHONY: all deps test test-cross demo bench fuzz clean install
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -23,6 +23,9 @@ test: deps $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	@sh scripts/test.sh $(BUILD) $(ASAN_BUILD)
 
+test-cross:
+	@sh scripts/cross.sh
+
 demo: all
 	@sh scripts/demo.sh $(BUILD)
 
@@ -36,4 +39,4 @@ install: all
 	meson install -C $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-cross
