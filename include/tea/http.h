@@ -37,7 +37,7 @@ typedef struct tea_http_response {
   size_t nheaders;
   struct {
     char name[48];
-    char value[208];
+    char *value; /* malloc'd, freed by the server */
   } headers[TEA_HTTP_MAX_HEADERS];
 } tea_http_response;
 
@@ -47,7 +47,7 @@ void tea_http_problem(tea_http_response *resp, int status, const char *title, co
 /* Copies data into the response body. Returns false when out of memory. */
 bool tea_http_set_body(tea_http_response *resp, const char *content_type, const void *data,
                        size_t len);
-/* Adds a response header (names and values longer than the fields are refused). */
+/* Adds a response header (a copy of value; names over 47 bytes are refused). */
 bool tea_http_add_header(tea_http_response *resp, const char *name, const char *value);
 
 typedef void (*tea_http_handler)(void *user, const tea_http_request *req, tea_http_response *resp);

@@ -51,10 +51,11 @@ bool tea_http_set_body(tea_http_response *resp, const char *content_type, const 
 
 bool tea_http_add_header(tea_http_response *resp, const char *name, const char *value) {
   if (resp->nheaders == TEA_HTTP_MAX_HEADERS) return false;
-  if (strlen(name) >= sizeof resp->headers[0].name || strlen(value) >= sizeof resp->headers[0].value)
-    return false;
+  if (strlen(name) >= sizeof resp->headers[0].name) return false;
+  char *v = strdup(value);
+  if (!v) return false;
   strcpy(resp->headers[resp->nheaders].name, name);
-  strcpy(resp->headers[resp->nheaders].value, value);
+  resp->headers[resp->nheaders].value = v;
   resp->nheaders++;
   return true;
 }
@@ -92,12 +93,18 @@ void tea_http_problem(tea_http_response *resp, int status, const char *title, co
   tea_http_set_body(resp, "application/problem+json", body, (size_t)n);
 }
 
+static void free_headers(tea_http_response *r) {
+  for (size_t i = 0; i < r->nheaders; i++) free(r->headers[i].value);
+  r->nheaders = 0;
+}
+
 static enum MHD_Result respond(struct MHD_Connection *conn, tea_http_response *r) {
   struct MHD_Response *mr = MHD_create_response_from_buffer(r->body_len, r->body ? r->body : (void *)"",
                                                             r->body ? MHD_RESPMEM_MUST_FREE
                                                                     : MHD_RESPMEM_PERSISTENT);
   if (!mr) {
     free(r->body);
+    free_headers(r);
     return MHD_NO;
   }
   r->body = NULL;
@@ -105,6 +112,7 @@ static enum MHD_Result respond(struct MHD_Connection *conn, tea_http_response *r
                           r->content_type ? r->content_type : "application/json");
   for (size_t i = 0; i < r->nheaders; i++)
     MHD_add_response_header(mr, r->headers[i].name, r->headers[i].value);
+  free_headers(r);
   enum MHD_Result ok = MHD_queue_response(conn, (unsigned)r->status, mr);
   MHD_destroy_response(mr);
   return ok;
