@@ -20,7 +20,7 @@ STARTUP_RUNS=20
 BIG_FUNCS=3000
 TEANODE="$ROOT/build/src/cli/teanode"
 OUT="$ROOT/build/bench"
-KERNELS="coremark matmul dijkstra sha256 lz77 json sort stackvm"
+KERNELS="coremark matmul dijkstra sha256 lz77 json sort stackvm blur blur_simd bytescan bytescan_simd"
 REQUIRE_TEANODE=0
 
 usage() {
@@ -47,8 +47,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# A kernel named X_simd is X.c built for wasm with -msimd128 (its
+# __wasm_simd128__ paths), next to the scalar build X of the same code; natively
+# both are the same program.
+ksrc() { printf '%s\n' "${1%_simd}"; }
 for k in $KERNELS; do
-  [ -f "$ROOT/bench/kernels/$k.c" ] || { echo "run.sh: no kernel bench/kernels/$k.c" >&2; exit 2; }
+  [ -f "$ROOT/bench/kernels/$(ksrc "$k").c" ] || { echo "run.sh: no kernel bench/kernels/$(ksrc "$k").c" >&2; exit 2; }
 done
 
 CC=${CC:-clang}            # native builds
@@ -76,12 +80,14 @@ TIMEIT="$OUT/tools/timeit"
 
 echo "building kernels (native: $CC -O2, wasm32-wasi: $WASM_CC -O2) into $OUT" >&2
 for k in hello $KERNELS; do
-  s="$SRC/kernels/$k.c"
+  s="$SRC/kernels/$(ksrc "$k").c"
+  simd=()
+  case "$k" in *_simd) simd=(-msimd128) ;; esac
   if newer "$OUT/native/$k" "$s" "$SRC/kernels/common.h"; then
     "$CC" "${CFLAGS[@]}" "$s" -o "$OUT/native/$k"
   fi
   if newer "$OUT/wasm/$k.wasm" "$s" "$SRC/kernels/common.h"; then
-    "$WASM_CC" "${CFLAGS[@]}" "${WASMFLAGS[@]}" "$s" -o "$OUT/wasm/$k.wasm"
+    "$WASM_CC" "${CFLAGS[@]}" "${WASMFLAGS[@]}" ${simd[@]+"${simd[@]}"} "$s" -o "$OUT/wasm/$k.wasm"
   fi
 done
 
@@ -201,7 +207,7 @@ printf 'kernel\tnative_ms\tteanode_ms\tnode_ms\tteanode_native\tteanode_node\tno
   echo
 } | tee "$TXT"
 
-HDR=$(printf '%-10s %10s %11s %9s %11s %10s %11s  %s' kernel "native ms" "teanode ms" "node ms" \
+HDR=$(printf '%-14s %10s %11s %9s %11s %10s %11s  %s' kernel "native ms" "teanode ms" "node ms" \
   "tea/native" "tea/node" "node/native" "peak RSS MiB native/tea/node")
 echo "$HDR" | tee -a "$TXT"
 echo "$HDR" | sed 's/./-/g' | tee -a "$TXT"
@@ -214,7 +220,7 @@ for k in $KERNELS; do
   if isnum "$N_MS" && isnum "$J_MS"; then r_jn=$(ratio "$J_MS" "$N_MS"); fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$N_MS" "$T_MS" "$J_MS" "$r_tn" "$r_tj" "$r_jn" \
     "$N_RSS" "$T_RSS" "$J_RSS" >>"$TSV"
-  printf '%-10s %10s %11s %9s %11s %10s %11s  %s/%s/%s\n' "$k" "$(fmt_ms "$N_MS")" "$(fmt_ms "$T_MS")" \
+  printf '%-14s %10s %11s %9s %11s %10s %11s  %s/%s/%s\n' "$k" "$(fmt_ms "$N_MS")" "$(fmt_ms "$T_MS")" \
     "$(fmt_ms "$J_MS")" "$r_tn" "$r_tj" "$r_jn" "$(fmt_rss "$N_RSS")" "$(fmt_rss "$T_RSS")" \
     "$(fmt_rss "$J_RSS")" | tee -a "$TXT"
 done
@@ -225,7 +231,7 @@ geo() {
     END { if (n) printf "%.2f", exp(s / n); else printf "-" }' "$TSV"
 }
 echo "$HDR" | sed 's/./-/g' | tee -a "$TXT"
-printf '%-10s %10s %11s %9s %11s %10s %11s\n' "geomean" "" "" "" "$(geo 5)" "$(geo 6)" "$(geo 7)" | tee -a "$TXT"
+printf '%-14s %10s %11s %9s %11s %10s %11s\n' "geomean" "" "" "" "$(geo 5)" "$(geo 6)" "$(geo 7)" | tee -a "$TXT"
 
 # ---------------------------------------------------------------- start-up
 run_set hello "$STARTUP_RUNS" 2

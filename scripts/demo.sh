@@ -1,34 +1,124 @@
 #!/bin/sh
-# make demo: what tea can show today. Builds a C program for wasm32-wasi,
-# runs it in tea's own WebAssembly engine through `teanode wasm run`, and
-# prints its content identifier (the CID an IPFS node would give it).
-# The full node demo (a local network, an actor, a verified receipt) grows
-# here as the node comes together (see docs/NOTES.md).
+# make demo: a small tea network on this machine, narrated.
+#   a committee (3 keys, 2 must sign) creates the ledger;
+#   an actor developer signs the "hello" actor; the committee approves it and the runtime;
+#   three nodes register, one gets the code, the others fetch it by CID from their peer
+#   and sync the ledger from it;
+#   a client calls the actor and verifies the receipt offline against the ledger;
+#   a forged receipt and a node running a modified binary are caught.
+# Exits 0 only if every step behaved as expected; stops every process it started.
 set -eu
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
-teanode="$build/src/cli/teanode"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+TN=$(cd "$build/src/cli" && pwd)/teanode
+ACTORS=$(cd "$build/actors" && pwd)
+work=$(mktemp -d /tmp/tea-demo.XXXXXX)
+pids=""
+cleanup() {
+  for p in $pids; do kill "$p" 2>/dev/null || true; done
+  for p in $pids; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+cd "$work"
+step() { printf '\n== %s\n' "$*"; }
+fail() { printf '\ndemo: FAILED: %s\n' "$*" >&2; exit 1; }
+base=$((20000 + $$ % 20000))
 
-echo "== building examples for wasm32-wasi with clang"
-clang --target=wasm32-wasi -O2 -o "$work/hello.wasm" "$root/tests/wasi/hello.c"
-clang --target=wasm32-wasi -O2 -o "$work/checksum.wasm" "$root/tests/wasi/checksum.c"
+step "The committee: three members, any two of whom must sign every block"
+for i in 1 2 3; do "$TN" ledger keygen --out "c$i.key" >"c$i.pub"; done
+"$TN" ledger init --dir ledger --member "$(cat c1.pub)" --member "$(cat c2.pub)" \
+  --member "$(cat c3.pub)" --threshold 2 --key c1.key --key c2.key
 
-echo "== teanode wasm run hello.wasm"
-"$teanode" wasm run "$work/hello.wasm"
+step "An actor developer signs the hello actor (claims: name, capability tea:log)"
+"$TN" actor keygen -o dev.seed >dev.out 2>&1
+issuer=$(sed -n 's/.*hex (for ledger records): *//p' dev.out)
+[ -n "$issuer" ] || issuer=$(tail -n 1 dev.out)
+"$TN" actor sign "$ACTORS/hello.wasm" -o hello.wasm --key dev.seed --name hello --cap tea:log >hello.cid
+cid=$(tail -n 1 hello.cid)
+echo "hello.wasm has CID $cid (the same bytes get the same CID on IPFS)"
 
-echo "== teanode wasm run --fuel 100000000 --deterministic checksum.wasm"
-"$teanode" wasm run --fuel 100000000 --deterministic "$work/checksum.wasm"
+step "Three nodes are created; each writes its registration (keys + attestation evidence)"
+for i in 1 2 3; do
+  port=$((base + i))
+  peer=""
+  [ "$i" -gt 1 ] && peer="--peer http://127.0.0.1:$((base + 1))"
+  # shellcheck disable=SC2086
+  "$TN" init --state "n$i" --port "$port" $peer >"n$i.id"
+  cp ledger/ledger.log "n$i/ledger.log"
+  "$TN" register --state "n$i" --out "n$i.tx"
+  echo "node $i: $(sed -n 's/^node //p' "n$i.id") on port $port"
+done
 
-echo "== a hostile loop is stopped by fuel"
-cat > "$work/spin.wat" <<'WAT'
-(module (func (export "spin") (loop (br 0))))
-WAT
-wat2wasm "$work/spin.wat" -o "$work/spin.wasm"
-if "$teanode" wasm run --fuel 1000000 --invoke spin "$work/spin.wasm"; then
-  echo "demo: the infinite loop was not stopped" >&2
-  exit 1
+step "A fourth node runs a modified teanode binary (one byte appended)"
+cp "$TN" teanode-modified
+printf 'x' >>teanode-modified
+"$TN" init --state n4 --port $((base + 4)) >/dev/null
+cp ledger/ledger.log n4/ledger.log
+./teanode-modified register --state n4 --out n4.tx
+
+step "The committee approves the runtime build, the actor, and registers the nodes"
+runtime=$(sha256sum "$TN" | cut -d' ' -f1)
+"$TN" ledger tx runtime.approve --dir ledger --key c1.key --out runtime.tx \
+  --hash "$runtime" --version 0.1.0 --platform "$(uname -m)-linux"
+"$TN" ledger tx actor.register --dir ledger --key c1.key --out actor.tx --name hello \
+  --cid "$cid" --issuer "$issuer" --cap tea:log
+"$TN" ledger propose --dir ledger --out block1 --key c1.key runtime.tx actor.tx n1.tx n2.tx n3.tx n4.tx >/dev/null
+"$TN" ledger approve --dir ledger --key c3.key block1
+"$TN" ledger status --dir ledger
+
+step "Node 1 gets the ledger and the code; nodes 2 and 3 will sync both from node 1"
+cp ledger/ledger.log n1/ledger.log
+cp ledger/ledger.log n4/ledger.log
+"$TN" cas put --store n1/blobs --pin hello.wasm >/dev/null
+"$TN" cas put --store n4/blobs --pin hello.wasm >/dev/null
+for i in 1 2 3; do
+  "$TN" run --state "n$i" >"n$i.log" 2>&1 &
+  pids="$pids $!"
+done
+./teanode-modified run --state n4 >n4.log 2>&1 &
+pids="$pids $!"
+for i in 1 2 3 4; do
+  for _ in $(seq 50); do
+    curl -sf "http://127.0.0.1:$((base + i))/v1/status" >"status$i.json" 2>/dev/null && break
+    sleep 0.1
+  done
+  [ -s "status$i.json" ] || fail "node $i did not start (see its log below)"
+done
+for _ in $(seq 50); do
+  grep -q '"ledger_height":1' status2.json && grep -q '"ledger_height":1' status3.json && break
+  sleep 0.2
+  curl -sf "http://127.0.0.1:$((base + 2))/v1/status" >status2.json || true
+  curl -sf "http://127.0.0.1:$((base + 3))/v1/status" >status3.json || true
+done
+grep -q '"ledger_height":1' status3.json || fail "node 3 did not sync the ledger from node 1"
+echo "node 3 synced the ledger from node 1: $(cat status3.json)"
+
+step "A client calls hello on node 3 (which fetches the code by CID from node 1)"
+printf 'edge' >name.txt
+"$TN" call --node "http://127.0.0.1:$((base + 3))" --ledger client-ledger.log \
+  --input name.txt --receipt receipt.cbor hello hello >out.txt || fail "the call failed"
+echo "output: $(cat out.txt)"
+[ "$(cat out.txt)" = "Hello, edge!" ] || fail "unexpected output"
+
+step "Anyone can check the receipt offline against the ledger"
+"$TN" verify receipt.cbor --ledger ledger --input name.txt || fail "the receipt did not verify"
+
+step "A forged receipt (one bit changed) is rejected"
+python3 -c "
+import sys; b = bytearray(open('receipt.cbor','rb').read()); b[-20] ^= 1; open('forged.cbor','wb').write(b)"
+if "$TN" verify forged.cbor --ledger ledger --input name.txt >forged.out 2>&1; then
+  cat forged.out
+  fail "a forged receipt verified"
 fi
-echo "(trapped as expected)"
-echo "demo: ok"
+grep -E 'fail|FAIL|error' forged.out | head -n 3
+
+step "The node running the modified binary answers, but its receipt names an unapproved runtime"
+if "$TN" call --node "http://127.0.0.1:$((base + 4))" --ledger client-ledger.log \
+    --input name.txt hello hello >bad.txt 2>bad.err; then
+  cat bad.err
+  fail "the modified node's receipt verified"
+fi
+grep -E 'runtime' bad.err | head -n 1
+
+printf '\ndemo: ok (every step behaved as expected)\n'

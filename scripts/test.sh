@@ -59,6 +59,10 @@ for build in "$@"; do
     run spec-switch-dispatch "$build/tests/spec/spec_run_switch" --known "$root/tests/spec/known_failures.txt" "$spec_dir"
     grep '^spec:' "$log"
   fi
+  if [ -x "$build/tests/spec/spec_run_simd_portable" ]; then
+    run spec-simd-portable "$build/tests/spec/spec_run_simd_portable" --known "$root/tests/spec/known_failures.txt" "$spec_dir"
+    grep '^spec:' "$log"
+  fi
   if [ -x "$root/tests/wasi/run.sh" ] && [ -x "$build/src/cli/teanode" ]; then
     run wasi sh "$root/tests/wasi/run.sh" "$build"
   fi

@@ -1,4 +1,4 @@
-/* tea: the WebAssembly engine (WebAssembly 2.0 core, SIMD excepted).
+/* tea: the WebAssembly engine (WebAssembly 2.0 core, SIMD included).
  *
  * Life cycle:
  *   tea_wasm_module_load   bytes -> decoded, validated, compiled module (immutable,
@@ -48,7 +48,8 @@ typedef struct tea_wasm_global tea_wasm_global;
  * tea_wasm_func; an externref is whatever non-NULL pointer the host chose. */
 typedef void *tea_wasm_ref;
 
-/* One value as the engine stores it: 64 bits, read by the member of its type. */
+/* One value as the engine stores it: 64 bits, read by the member of its type.
+ * A v128 takes two consecutive slots (see tea_wasm_host_fn). */
 typedef union tea_wasm_slot {
   int32_t i32;
   uint32_t u32;
@@ -59,9 +60,14 @@ typedef union tea_wasm_slot {
   tea_wasm_ref ref;
 } tea_wasm_slot;
 
+/* A typed value at the API boundary. A v128 lives in `v128` instead of `of`:
+ * its 16 bytes in WebAssembly order (byte i is byte i of the value as
+ * v128.store would write it, i.e. lane 0 first, each lane little-endian),
+ * whatever the host's byte order. */
 typedef struct tea_wasm_val {
   tea_wasm_valtype type;
   tea_wasm_slot of;
+  uint8_t v128[16];
 } tea_wasm_val;
 
 typedef enum tea_wasm_extern_kind {
@@ -90,8 +96,7 @@ typedef struct tea_wasm_config {
 } tea_wasm_config;
 
 /* Decodes, validates and compiles. The bytes are copied; the caller keeps them.
- * Errors: TEA_ERR_MALFORMED, TEA_ERR_INVALID, TEA_ERR_UNSUPPORTED (SIMD),
- * TEA_ERR_NOMEM. The message names the section, byte offset and reason. */
+ * Errors: TEA_ERR_MALFORMED, TEA_ERR_INVALID, TEA_ERR_NOMEM. The message names the section, byte offset and reason. */
 tea_code tea_wasm_module_load(const uint8_t *bytes, size_t len, const tea_wasm_config *config,
                               tea_wasm_module **out, tea_error *err);
 void tea_wasm_module_free(tea_wasm_module *module);
@@ -141,7 +146,10 @@ void *tea_wasm_store_user(const tea_wasm_store *store);
 /* ---- host objects ------------------------------------------------------- */
 
 /* A host function: args in slots[0..nparams), results written to
- * slots[0..nresults). Return TEA_OK, or fail (with tea_fail) to trap: the
+ * slots[0..nresults), one slot per value, except that a v128 takes two
+ * consecutive slots holding its 16 bytes in tea_wasm_val.v128 order (so
+ * with v128s in the signature, value i is at the sum of the widths of the
+ * values before it; without them, slot i is value i). Return TEA_OK, or fail (with tea_fail) to trap: the
  * error travels out of tea_wasm_call unchanged (TEA_ERR_EXIT included). */
 typedef struct tea_wasm_host_call {
   tea_wasm_store *store;

@@ -10,6 +10,14 @@
 #define TEA_CLI_USAGE 2
 
 int tea_cmd_wasm(int argc, char **argv);
+int tea_cmd_verify(int argc, char **argv);
+int tea_cmd_init(int argc, char **argv);
+int tea_cmd_run(int argc, char **argv);
+int tea_cmd_register(int argc, char **argv);
+int tea_cmd_call(int argc, char **argv);
+int tea_cmd_ledger(int argc, char **argv);
+int tea_cmd_cas(int argc, char **argv);
+int tea_cmd_actor(int argc, char **argv);
 
 /* True for "-h" and "--help". */
 bool tea_cli_is_help(const char *arg);

@@ -17,7 +17,15 @@ typedef struct command {
 
 /* Add ledger, cas, actor, run, call, verify here as they land. */
 static const command commands[] = {
+    {"init", "create a node: keys and configuration", tea_cmd_init},
+    {"register", "write a node's registration transaction for the committee", tea_cmd_register},
+    {"run", "run the node daemon (HTTP API, measured boot, ledger sync)", tea_cmd_run},
+    {"call", "call an actor on a node and verify the receipt", tea_cmd_call},
     {"wasm", "run and validate WebAssembly modules (WASI preview 1)", tea_cmd_wasm},
+    {"verify", "check a proof-of-trust receipt against the ledger's policy", tea_cmd_verify},
+    {"ledger", "committee keys, genesis, transactions, proposals, chain views", tea_cmd_ledger},
+    {"cas", "content-addressed blob store: put, get, cid, pin, gc", tea_cmd_cas},
+    {"actor", "actor keys, claims (sign, inspect) and local runs", tea_cmd_actor},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

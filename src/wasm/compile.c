@@ -2,7 +2,8 @@
  *
  * The validator's operand stack (the spec's algorithm, appendix "Validation
  * Algorithm") doubles as the compiler's model of where each value lives:
- *   STACK  in its canonical slot, base + height;
+ *   STACK  in its canonical slot (`slot`: base + the widths of the values
+ *          below it; a v128 takes two slots, everything else one);
  *   LOCAL  still in local slot n (local.get emits nothing);
  *   CONST  a constant not yet written anywhere (i32.const emits nothing).
  * A value is written to its canonical slot ("materialized") only when an
@@ -25,8 +26,9 @@ enum { V_STACK, V_LOCAL, V_CONST };
 typedef struct val {
   uint8_t type;
   uint8_t kind;
-  uint32_t local;
+  uint32_t local; /* V_LOCAL: the local's first slot */
   uint64_t bits;
+  uint32_t slot;  /* the canonical slot, fixed when pushed */
 } val;
 
 enum { C_BLOCK, C_LOOP, C_IF, C_ELSE, C_FUNC };
@@ -52,6 +54,7 @@ typedef struct cc {
   uint32_t body_offset;
   tea_error *err;
   uint8_t *local_types;
+  uint32_t *local_slot; /* local index -> first frame slot (prefix sums of widths) */
   uint32_t nlocals; /* params + declared locals */
   uint32_t base;    /* first operand-stack slot */
   val *vals;
@@ -123,9 +126,11 @@ static void op(cc *c, tea_op o) {
   emit(c, (uint32_t)o);
 }
 
-static void emit_copy(cc *c, uint32_t from, uint32_t to) {
+/* Copies a value of type t (a v128 is two slots, copied as one unit so
+ * overlapping ranges are safe). */
+static void emit_copy(cc *c, uint32_t from, uint32_t to, uint8_t t) {
   if (from == to) return;
-  op(c, TEA_OP_COPY);
+  op(c, t == TEA_WASM_V128 ? TEA_OP_COPY_V128 : TEA_OP_COPY);
   emit(c, from);
   emit(c, to);
 }
@@ -151,19 +156,30 @@ static uint32_t here(cc *c) {
 
 /* ---- the operand stack ----------------------------------------------------- */
 
+/* The canonical slot of a value pushed at height h: the slots of the values
+ * below it are fixed, so this is known at compile time and costs nothing
+ * at run time. */
+static uint32_t slot_at(const cc *c, uint32_t h) {
+  if (h == 0) return c->base;
+  const val *v = &c->vals[h - 1];
+  return v->slot + tea_slot_width(v->type);
+}
+
 static tea_code push(cc *c, uint8_t type, uint8_t kind, uint32_t local, uint64_t bits) {
   if (!grow((void **)&c->vals, &c->cap_vals, c->nvals + 1, sizeof *c->vals)) {
     c->oom = true;
     return tea_fail(c->err, TEA_ERR_NOMEM, "out of memory compiling function %u", c->func_index);
   }
-  c->vals[c->nvals++] = (val){type, kind, local, bits};
-  if (c->nvals > c->max_height) c->max_height = c->nvals;
+  uint32_t slot = slot_at(c, c->nvals);
+  c->vals[c->nvals++] = (val){type, kind, local, bits, slot};
+  uint32_t top = slot + tea_slot_width(type) - c->base;
+  if (top > c->max_height) c->max_height = top;
   return TEA_OK;
 }
 
 /* Pushes a value computed into its canonical slot; returns that slot. */
 static uint32_t push_result(cc *c, uint8_t type, tea_code *rc) {
-  uint32_t slot = c->base + c->nvals;
+  uint32_t slot = slot_at(c, c->nvals);
   *rc = push(c, type, V_STACK, 0, 0);
   return slot;
 }
@@ -174,9 +190,9 @@ static void materialize(cc *c, uint32_t i) {
   if (v->kind == V_STACK) return;
   if (live(c)) {
     if (v->kind == V_LOCAL)
-      emit_copy(c, v->local, c->base + i);
+      emit_copy(c, v->local, v->slot, v->type);
     else
-      emit_const(c, v->type, v->bits, c->base + i);
+      emit_const(c, v->type, v->bits, v->slot);
   }
   v->kind = V_STACK;
 }
@@ -188,11 +204,10 @@ static void materialize_locals(cc *c) {
 
 static tea_code pop_val(cc *c, uint8_t expect, val *out, uint32_t *height) {
   ctrl *f = &c->ctrls[c->nctrls - 1];
-  *out = (val){T_UNKNOWN, V_STACK, 0, 0};
+  *out = (val){T_UNKNOWN, V_STACK, 0, 0, slot_at(c, c->nvals)};
   *height = c->nvals;
   if (c->nvals == f->height) {
     if (f->unreachable) {
-      *out = (val){T_UNKNOWN, V_STACK, 0, 0};
       *height = c->nvals;
       return TEA_OK;
     }
@@ -212,7 +227,8 @@ static tea_code pop_slot(cc *c, uint8_t expect, uint32_t *slot) {
   if (v.kind == V_LOCAL) {
     *slot = v.local;
   } else {
-    *slot = c->base + h;
+    (void)h;
+    *slot = v.slot;
     if (v.kind == V_CONST && live(c)) emit_const(c, v.type, v.bits, *slot);
   }
   return TEA_OK;
@@ -292,14 +308,13 @@ static tea_code read_blocktype(cc *c, uint8_t *single, const uint8_t **params, u
     return TEA_OK;
   }
   if (b == TEA_WASM_I32 || b == TEA_WASM_I64 || b == TEA_WASM_F32 || b == TEA_WASM_F64 ||
-      b == TEA_WASM_FUNCREF || b == TEA_WASM_EXTERNREF) {
+      b == TEA_WASM_V128 || b == TEA_WASM_FUNCREF || b == TEA_WASM_EXTERNREF) {
     c->r.p++;
     *single = b;
     *results = single;
     *nr = 1;
     return TEA_OK;
   }
-  if (b == TEA_WASM_V128) return fail_at(c, TEA_ERR_UNSUPPORTED, "unsupported feature: SIMD (v128)");
   int64_t idx;
   READ(tea_rd_sleb(&c->r, 33, &idx));
   if (idx < 0) MALFORMED("malformed value type");
@@ -325,16 +340,21 @@ static const uint8_t *label_types(const ctrl *f, uint32_t *n) {
 static void emit_return(cc *c, uint32_t n) {
   if (!live(c)) return;
   /* local sources could be overwritten by earlier copies: settle them first */
+  const uint8_t *rt = tea_functype_results(c->ft);
   for (uint32_t i = 0; i < n; i++) {
     val *v = &c->vals[c->nvals - n + i];
-    if (v->kind == V_LOCAL && v->local < n) materialize(c, c->nvals - n + i);
+    if (v->kind == V_LOCAL && v->local < c->ft->result_slots) materialize(c, c->nvals - n + i);
   }
+  /* result i goes to the sum of the widths before it; every source sits at
+     or above its destination, so copying in order never clobbers one */
+  uint32_t to = 0;
   for (uint32_t i = 0; i < n; i++) {
     val *v = &c->vals[c->nvals - n + i];
     if (v->kind == V_CONST)
-      emit_const(c, v->type, v->bits, i);
+      emit_const(c, v->type, v->bits, to);
     else
-      emit_copy(c, v->kind == V_LOCAL ? v->local : c->base + c->nvals - n + i, i);
+      emit_copy(c, v->kind == V_LOCAL ? v->local : v->slot, to, rt[i]);
+    to += tea_slot_width(rt[i]);
   }
   op(c, TEA_OP_RETURN);
 }
@@ -369,14 +389,15 @@ static void emit_branch(cc *c, ctrl *f) {
     return;
   }
   uint32_t n;
-  label_types(f, &n);
+  const uint8_t *lt = label_types(f, &n);
+  uint32_t to = slot_at(c, f->height);
   for (uint32_t i = 0; i < n; i++) {
     val *v = &c->vals[c->nvals - n + i];
-    uint32_t to = c->base + f->height + i;
     if (v->kind == V_CONST)
       emit_const(c, v->type, v->bits, to);
     else
-      emit_copy(c, v->kind == V_LOCAL ? v->local : c->base + c->nvals - n + i, to);
+      emit_copy(c, v->kind == V_LOCAL ? v->local : v->slot, to, lt[i]);
+    to += tea_slot_width(lt[i]);
   }
   op(c, TEA_OP_BR);
   emit_target(c, f);
@@ -410,7 +431,7 @@ static tea_code check_label_values(cc *c, const ctrl *f) {
     memmove(&c->vals[top->height + 1], &c->vals[top->height],
             (c->nvals - 1 - top->height) * sizeof *c->vals);
     (void)missing;
-    c->vals[top->height] = (val){T_UNKNOWN, V_STACK, 0, 0};
+    c->vals[top->height] = (val){T_UNKNOWN, V_STACK, 0, 0, 0};
   }
   return TEA_OK;
 }
@@ -432,7 +453,7 @@ static void resolve(cc *c, uint32_t chain, uint32_t target) {
 static bool take_compare(cc *c, bool negate, tea_op *fused, uint32_t *a, uint32_t *b, bool *binary) {
   if (c->last_pc == NONE || c->nvals == 0) return false;
   const val *top = &c->vals[c->nvals - 1];
-  if (top->kind != V_STACK || c->code[c->last_dst] != c->base + c->nvals - 1) return false;
+  if (top->kind != V_STACK || c->code[c->last_dst] != top->slot) return false;
   static const struct { tea_op cmp, br, neg; } map[] = {
       {TEA_OP_I32_EQ, TEA_OP_BR_I32_EQ, TEA_OP_BR_I32_NE},
       {TEA_OP_I32_NE, TEA_OP_BR_I32_NE, TEA_OP_BR_I32_EQ},
@@ -528,7 +549,7 @@ static tea_code do_block(cc *c, uint8_t kind) {
   CHECK(read_blocktype(c, &single, &params, &np, &results, &nr));
   uint32_t cond_word = NONE;
   bool has_cond = false;
-  val cond = {TEA_WASM_I32, V_STACK, 0, 0};
+  val cond = {TEA_WASM_I32, V_STACK, 0, 0, 0};
   if (kind == C_IF && c->nvals > c->ctrls[c->nctrls - 1].height) {
     cond = c->vals[--c->nvals]; /* set aside while the params settle */
     has_cond = true;
@@ -633,7 +654,7 @@ static tea_code do_br_if(cc *c, uint32_t depth) {
   ctrl *f = NULL;
   CHECK(label_at(c, depth, &f));
   ctrl *top = &c->ctrls[c->nctrls - 1];
-  val cond = {T_UNKNOWN, V_STACK, 0, 0};
+  val cond = {T_UNKNOWN, V_STACK, 0, 0, 0};
   if (c->nvals > top->height) {
     cond = c->vals[--c->nvals];
     if (cond.type != T_UNKNOWN && cond.type != TEA_WASM_I32) INVALID("type mismatch");
@@ -738,7 +759,7 @@ static tea_code do_call(cc *c, const tea_functype *t, bool indirect, uint32_t ty
   if (indirect) CHECK(pop_slot(c, TEA_WASM_I32, &idx_slot));
   CHECK(settle(c, tea_functype_params(t), t->nparams));
   CHECK(pop_types(c, tea_functype_params(t), t->nparams));
-  uint32_t args = c->base + c->nvals;
+  uint32_t args = slot_at(c, c->nvals);
   if (live(c)) {
     if (indirect) {
       op(c, TEA_OP_CALL_INDIRECT);
@@ -827,6 +848,8 @@ static bool is_num(uint8_t t) {
   return t == TEA_WASM_I32 || t == TEA_WASM_I64 || t == TEA_WASM_F32 || t == TEA_WASM_F64;
 }
 static bool is_ref(uint8_t t) { return t == TEA_WASM_FUNCREF || t == TEA_WASM_EXTERNREF; }
+/* numeric or vector: what an untyped select accepts */
+static bool is_numvec(uint8_t t) { return is_num(t) || t == TEA_WASM_V128; }
 
 static tea_code do_local_set(cc *c, uint32_t x, bool tee) {
   if (x >= c->nlocals) INVALID("unknown local");
@@ -834,11 +857,12 @@ static tea_code do_local_set(cc *c, uint32_t x, bool tee) {
   val v;
   uint32_t h;
   CHECK(pop_val(c, t, &v, &h));
+  x = c->local_slot[x]; /* from here on, the local's slot */
   bool aliased = false;
   for (uint32_t i = 0; i < c->nvals; i++)
     if (c->vals[i].kind == V_LOCAL && c->vals[i].local == x) aliased = true;
   if (live(c)) {
-    if (!aliased && v.kind == V_STACK && c->last_dst != NONE && c->code[c->last_dst] == c->base + h) {
+    if (!aliased && v.kind == V_STACK && c->last_dst != NONE && c->code[c->last_dst] == v.slot) {
       /* retarget the producer: the value goes straight into the local */
       c->code[c->last_dst] = x;
       forget_last(c);
@@ -851,7 +875,7 @@ static tea_code do_local_set(cc *c, uint32_t x, bool tee) {
     if (v.kind == V_CONST)
       emit_const(c, v.type, v.bits, x);
     else
-      emit_copy(c, v.kind == V_LOCAL ? v.local : c->base + h, x);
+      emit_copy(c, v.kind == V_LOCAL ? v.local : v.slot, x, t);
   }
   if (tee) {
     v.type = t;
@@ -877,7 +901,7 @@ static uint32_t log2_size(int bytes) { return bytes == 1 ? 0 : bytes == 2 ? 1 : 
 static bool take_address_add(cc *c, uint32_t depth, bool *with_const, uint32_t *a, uint32_t *b) {
   if (c->last_pc == NONE || c->nvals < depth + 1 || !live(c)) return false;
   const val *addr = &c->vals[c->nvals - 1 - depth];
-  if (addr->kind != V_STACK || c->code[c->last_dst] != c->base + c->nvals - 1 - depth) return false;
+  if (addr->kind != V_STACK || c->code[c->last_dst] != addr->slot) return false;
   uint32_t o = c->code[c->last_pc];
   if (o != TEA_OP_I32_ADD && o != TEA_OP_I32_ADD_IMM) return false;
   *with_const = o == TEA_OP_I32_ADD_IMM;
@@ -1082,12 +1106,13 @@ static tea_code do_prefixed(cc *c) {
   MALFORMED("illegal opcode");
 }
 
+#include "wasm/compile_simd.h"
+
 /* ---- the main loop ---------------------------------------------------------------- */
 
 static tea_code read_valtype(cc *c, uint8_t *t) {
   READ(tea_rd_u8(&c->r, t));
-  if (*t == TEA_WASM_V128) return fail_at(c, TEA_ERR_UNSUPPORTED, "unsupported feature: SIMD (v128)");
-  if (!is_num(*t) && !is_ref(*t)) MALFORMED("malformed value type");
+  if (!is_numvec(*t) && !is_ref(*t)) MALFORMED("malformed value type");
   return TEA_OK;
 }
 
@@ -1167,14 +1192,17 @@ static tea_code compile_body(cc *c) {
       CHECK(pop_val(c, t, &vb, &hb));
       CHECK(pop_val(c, t, &va, &ha));
       if (b == 0x1b) {
-        if ((va.type != T_UNKNOWN && !is_num(va.type)) || (vb.type != T_UNKNOWN && !is_num(vb.type)))
+        if ((va.type != T_UNKNOWN && !is_numvec(va.type)) ||
+            (vb.type != T_UNKNOWN && !is_numvec(vb.type)))
           INVALID("type mismatch");
         if (va.type != T_UNKNOWN && vb.type != T_UNKNOWN && va.type != vb.type) INVALID("type mismatch");
         t = va.type != T_UNKNOWN ? va.type : vb.type;
       }
       /* operands in slots: constants get written to their canonical slots */
-      sa = va.kind == V_LOCAL ? va.local : c->base + ha;
-      sb = vb.kind == V_LOCAL ? vb.local : c->base + hb;
+      (void)ha;
+      (void)hb;
+      sa = va.kind == V_LOCAL ? va.local : va.slot;
+      sb = vb.kind == V_LOCAL ? vb.local : vb.slot;
       if (live(c)) {
         if (va.kind == V_CONST) emit_const(c, va.type, va.bits, sa);
         if (vb.kind == V_CONST) emit_const(c, vb.type, vb.bits, sb);
@@ -1182,7 +1210,7 @@ static tea_code compile_body(cc *c) {
       uint32_t d = push_result(c, t, &rc);
       CHECK(rc);
       if (live(c)) {
-        op(c, TEA_OP_SELECT);
+        op(c, t == TEA_WASM_V128 ? TEA_OP_SELECT_V128 : TEA_OP_SELECT);
         emit(c, sa);
         emit(c, sb);
         emit(c, cond);
@@ -1196,7 +1224,7 @@ static tea_code compile_body(cc *c) {
       uint32_t x;
       READ(tea_rd_u32(&c->r, &x));
       if (x >= c->nlocals) INVALID("unknown local");
-      CHECK(push(c, c->local_types[x], V_LOCAL, x, 0));
+      CHECK(push(c, c->local_types[x], V_LOCAL, c->local_slot[x], 0));
       break;
     }
     case 0x21:
@@ -1213,7 +1241,7 @@ static tea_code compile_body(cc *c) {
       uint32_t d = push_result(c, m->global_types[g].type, &rc);
       CHECK(rc);
       if (live(c)) {
-        op(c, TEA_OP_GLOBAL_GET);
+        op(c, m->global_types[g].type == TEA_WASM_V128 ? TEA_OP_GLOBAL_GET_V128 : TEA_OP_GLOBAL_GET);
         emit(c, g);
         emit(c, d);
         c->last_pc = c->ncode - 3;
@@ -1228,7 +1256,7 @@ static tea_code compile_body(cc *c) {
       if (!m->global_types[g].mutable_) INVALID("global is immutable");
       CHECK(pop_slot(c, m->global_types[g].type, &a));
       if (live(c)) {
-        op(c, TEA_OP_GLOBAL_SET);
+        op(c, m->global_types[g].type == TEA_WASM_V128 ? TEA_OP_GLOBAL_SET_V128 : TEA_OP_GLOBAL_SET);
         emit(c, g);
         emit(c, a);
       }
@@ -1328,7 +1356,7 @@ static tea_code compile_body(cc *c) {
       break;
     }
     case 0xfc: CHECK(do_prefixed(c)); break;
-    case 0xfd: return fail_at(c, TEA_ERR_UNSUPPORTED, "unsupported feature: SIMD instruction");
+    case 0xfd: CHECK(do_simd(c)); break;
     default:
       if (b >= 0x28 && b <= 0x3e) {
         CHECK(do_memory_op(c, b));
@@ -1387,9 +1415,10 @@ tea_code tea_compile_function(tea_wasm_module *m, uint32_t index, tea_error *err
   c.nlocals = (uint32_t)nlocals;
   c.base = c.nlocals;
   c.local_types = malloc(nlocals ? nlocals : 1);
+  c.local_slot = malloc((nlocals ? nlocals : 1) * sizeof *c.local_slot);
   tea_compiled *out = calloc(1, sizeof *out);
   tea_code rc = TEA_OK;
-  if (!c.local_types || !out) {
+  if (!c.local_types || !c.local_slot || !out) {
     rc = tea_fail(err, TEA_ERR_NOMEM, "out of memory compiling function %u", c.func_index);
     goto done;
   }
@@ -1398,13 +1427,16 @@ tea_code tea_compile_function(tea_wasm_module *m, uint32_t index, tea_error *err
     uint32_t at = ft->nparams;
     for (uint32_t i = 0; i < fn->nlocal_runs; i++) {
       uint8_t t = fn->local_runs[i].type;
-      if (t == TEA_WASM_V128) {
-        rc = fail_at(&c, TEA_ERR_UNSUPPORTED, "unsupported feature: SIMD (v128)");
-        goto done;
-      }
       memset(c.local_types + at, t, fn->local_runs[i].count);
       at += fn->local_runs[i].count;
     }
+    /* locals are addressed by slot: a v128 takes two */
+    uint32_t slot = 0;
+    for (uint32_t i = 0; i < c.nlocals; i++) {
+      c.local_slot[i] = slot;
+      slot += tea_slot_width(c.local_types[i]);
+    }
+    c.base = slot;
   }
   rc = push_ctrl(&c, C_FUNC, NULL, 0, tea_functype_results(ft), ft->nresults);
   if (rc != TEA_OK) goto done;
@@ -1418,10 +1450,10 @@ tea_code tea_compile_function(tea_wasm_module *m, uint32_t index, tea_error *err
   relocate(c.code, c.ncode);
   out->code = c.code;
   out->ncode = c.ncode;
-  out->nparams = ft->nparams;
-  out->nlocals = c.nlocals - ft->nparams;
+  out->nparams = ft->param_slots;
+  out->nlocals = c.base - ft->param_slots;
   out->frame_size = c.base + c.max_height + 1;
-  if (out->frame_size < ft->nresults) out->frame_size = ft->nresults;
+  if (out->frame_size < ft->result_slots) out->frame_size = ft->result_slots;
   c.code = NULL;
   fn->code = out;
   out = NULL;
@@ -1432,6 +1464,7 @@ done:
   free(c.vals);
   free(c.ctrls);
   free(c.local_types);
+  free(c.local_slot);
   return rc;
 }
 

@@ -94,12 +94,6 @@ __attribute__((format(printf, 3, 4))) static bool invalid_stop(D *d, size_t off,
   return false;
 }
 
-static bool unsupported_simd(D *d, size_t off) {
-  tea_fail(d->err, TEA_ERR_UNSUPPORTED, "section %s, offset %zu: unsupported feature: SIMD (v128)",
-           d->sec, off);
-  return false;
-}
-
 static bool nomem(D *d) {
   tea_fail(d->err, TEA_ERR_NOMEM, "section %s, offset %zu: out of memory", d->sec, d->pos);
   return false;
@@ -256,10 +250,9 @@ static bool valtype(D *d, tea_valtype *t) {
   if (b & 0x80) return fail(d, at, "integer representation too long");
   switch (b) {
   case TEA_WASM_I32: case TEA_WASM_I64: case TEA_WASM_F32: case TEA_WASM_F64:
-  case TEA_WASM_FUNCREF: case TEA_WASM_EXTERNREF:
+  case TEA_WASM_FUNCREF: case TEA_WASM_EXTERNREF: case TEA_WASM_V128:
     *t = b;
     return true;
-  case TEA_WASM_V128: return unsupported_simd(d, at);
   default: return fail(d, at, "malformed value type");
   }
 }
@@ -454,7 +447,16 @@ static bool const_expr(D *d, tea_valtype expect, tea_constexpr *out) {
       }
       break;
     }
-    case 0xfd: return unsupported_simd(d, at);
+    case 0xfd: {
+      uint32_t sub;
+      if (!u32(d, &sub)) return false;
+      if (sub != 12) return invalid_stop(d, at, "constant expression required");
+      if (!take(d, 16, &p)) return false;
+      c.op = TEA_CONST_V128, c.type = TEA_WASM_V128;
+      for (int i = 7; i >= 0; i--) c.bits = c.bits << 8 | p[i];
+      for (int i = 15; i >= 8; i--) c.bits_hi = c.bits_hi << 8 | p[i];
+      break;
+    }
     default:
       if (known_opcode(op)) return invalid_stop(d, at, "constant expression required");
       return fail(d, at, "illegal opcode 0x%02x", op);
@@ -497,8 +499,8 @@ static bool sec_type(D *d) {
     for (uint32_t j = 0; j < nr; j++)
       if (!valtype(d, &t->types[np + j])) return false;
     t->nresults = nr;
-    t->param_slots = np;
-    t->result_slots = nr;
+    t->param_slots = tea_slots_of(t->types, np);
+    t->result_slots = tea_slots_of(t->types + np, nr);
   }
   return true;
 }

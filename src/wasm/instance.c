@@ -95,8 +95,28 @@ static tea_wasm_slot eval_const(const tea_wasm_instance *in, const tea_constexpr
   case TEA_CONST_REF_NULL: v.ref = NULL; break;
   case TEA_CONST_REF_FUNC: v.ref = in->funcs[e->index]; break;
   case TEA_CONST_GLOBAL_GET: v = in->globals[e->index]->value; break;
+  case TEA_CONST_V128: v.u64 = e->bits; break; /* the low half; see eval_const_hi */
   }
   return v;
+}
+
+/* The high 8 bytes of a v128 constant expression. The low half's u64 is the
+ * little-endian reading of bytes 0..7; slots hold bytes in memory order, so
+ * the integer is stored through a byte copy that fixes the order. */
+static void store_le64(tea_wasm_slot *s, uint64_t x) {
+  uint8_t b[8];
+  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(x >> (8 * i));
+  memcpy(s, b, 8);
+}
+static void eval_const_v128(const tea_wasm_instance *in, const tea_constexpr *e, tea_wasm_slot *lo,
+                            tea_wasm_slot *hi) {
+  if (e->op == TEA_CONST_GLOBAL_GET) {
+    *lo = in->globals[e->index]->value;
+    *hi = in->globals[e->index]->value_hi;
+    return;
+  }
+  store_le64(lo, e->bits);
+  store_le64(hi, e->bits_hi);
 }
 
 static tea_code alloc_instance(tea_wasm_store *store, const tea_wasm_module *m,
@@ -156,6 +176,8 @@ tea_code tea_wasm_instantiate(tea_wasm_store *store, const tea_wasm_module *m,
     rc = tea_global_create(store, g->type.type, g->type.mutable_, eval_const(in, &g->init),
                            &in->globals[i], err);
     if (rc != TEA_OK) return rc;
+    if (g->type.type == TEA_WASM_V128)
+      eval_const_v128(in, &g->init, &in->globals[i]->value, &in->globals[i]->value_hi);
   }
   for (uint32_t i = 0; i < m->nelems; i++) {
     const tea_elem_segment *seg = &m->elems[i];
@@ -226,19 +248,19 @@ tea_code tea_wasm_func_call(tea_wasm_store *store, tea_wasm_func *f, const tea_w
     return tea_fail(err, TEA_ERR_ARG, "function returns %u results, room for %zu given",
                     t->nresults, nresults);
   tea_wasm_slot *slots = store->stack_top;
-  uint32_t need = t->nparams > t->nresults ? t->nparams : t->nresults;
+  uint32_t need = t->param_slots > t->result_slots ? t->param_slots : t->result_slots;
   if (slots + need > store->stack_end) return tea_fail(err, TEA_ERR_TRAP, TEA_TRAP_STACK);
+  uint32_t at = 0;
   for (size_t i = 0; i < nargs; i++) {
     if ((uint8_t)args[i].type != tea_functype_params(t)[i])
       return tea_fail(err, TEA_ERR_ARG, "argument %zu has the wrong type", i);
-    slots[i] = args[i].of;
+    at += tea_val_to_slots(&args[i], slots + at);
   }
   tea_code rc = tea_interp_call(store, f, slots, err);
   if (rc != TEA_OK) return rc;
-  for (size_t i = 0; i < nresults; i++) {
-    results[i].type = (tea_wasm_valtype)tea_functype_results(t)[i];
-    results[i].of = slots[i];
-  }
+  at = 0;
+  for (size_t i = 0; i < nresults; i++)
+    at += tea_val_from_slots(&results[i], tea_functype_results(t)[i], slots + at);
   return TEA_OK;
 }
 

@@ -13,6 +13,7 @@
 
 #include "wasm/ops.h"
 #include "wasm/runtime.h"
+#include "wasm/simd.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define LIKELY(x) __builtin_expect(!!(x), 1)
@@ -115,7 +116,8 @@ tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_sl
 
   if (func->host) {
     tea_wasm_host_call call = {store, NULL, func->env, err};
-    uint32_t need = func->type->nparams > func->type->nresults ? func->type->nparams : func->type->nresults;
+    uint32_t need = func->type->param_slots > func->type->result_slots ? func->type->param_slots
+                                                                        : func->type->result_slots;
     store->stack_top = slots + need;
     rc = func->host(&call, slots);
     store->stack_top = saved_top;
@@ -163,10 +165,12 @@ tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_sl
 #define L_NUM(name, w, ti, to) &&L_##name,
 #define L_ADD(name, w, t, m) &&L_##name##_ADD,
 #define L_ADDK(name, w, t, m) &&L_##name##_ADDK,
+#define L_SIMD(name, sub, kind, t, l, sz, canon) &&L_##name,
   static const void *const labels[TEA_OP_COUNT] = {
       TEA_CONTROL_OPS(L_CTL) TEA_LOAD_OPS(L_MEM) TEA_STORE_OPS(L_MEM) TEA_UNARY_OPS(L_NUM)
           TEA_BINARY_OPS(L_NUM) TEA_LOAD_OPS(L_ADD) TEA_LOAD_OPS(L_ADDK) TEA_STORE_OPS(L_ADD)
-              TEA_STORE_OPS(L_ADDK)};
+              TEA_STORE_OPS(L_ADDK) TEA_SIMD_OPS(L_SIMD)};
+#undef L_SIMD
 #undef L_ADD
 #undef L_ADDK
 #undef L_CTL
@@ -339,6 +343,35 @@ dispatch:
   CASE(ELEM_DROP) { inst->elem_len[ip[1]] = 0; ip += 2; NEXT(); }
   CASE(REF_FUNC) { A(2).ref = inst->funcs[ip[1]]; ip += 3; NEXT(); }
   CASE(REF_IS_NULL) { A(2).u64 = A(1).ref == NULL; ip += 3; NEXT(); }
+  CASE(COPY_V128) {
+    tea_wasm_slot lo = A(1), hi = fp[ip[1] + 1];
+    A(2) = lo;
+    fp[ip[2] + 1] = hi;
+    ip += 3;
+    NEXT();
+  }
+  CASE(SELECT_V128) {
+    uint32_t s = A(3).u32 ? ip[1] : ip[2];
+    tea_wasm_slot lo = fp[s], hi = fp[s + 1];
+    A(4) = lo;
+    fp[ip[4] + 1] = hi;
+    ip += 5;
+    NEXT();
+  }
+  CASE(GLOBAL_GET_V128) {
+    const tea_wasm_global *g = inst->globals[ip[1]];
+    A(2) = g->value;
+    fp[ip[2] + 1] = g->value_hi;
+    ip += 3;
+    NEXT();
+  }
+  CASE(GLOBAL_SET_V128) {
+    tea_wasm_global *g = inst->globals[ip[1]];
+    g->value = A(2);
+    g->value_hi = fp[ip[2] + 1];
+    ip += 3;
+    NEXT();
+  }
 
 #define IMM32(name, expr)              \
   CASE(name) {                         \
@@ -702,6 +735,144 @@ dispatch:
   BIN(F64_MAX, f64, fmax64(x.f64, y.f64))
   BIN(F64_COPYSIGN, u64, (x.u64 & 0x7fffffffffffffffull) | (y.u64 & 0x8000000000000000ull))
 
+  /* ---- SIMD: operands are read into locals before the result is written,
+     so a destination may alias a source ---- */
+#define VGET(i) v_get(&fp[ip[i]])
+#define VPUT(i, v) v_put(&fp[ip[i]], &(v))
+  CASE(CANON_F32X4) {
+    tea_v128 x = VGET(1);
+    simd_canon_f32x4(&x);
+    VPUT(1, x);
+    ip += 2;
+    NEXT();
+  }
+  CASE(CANON_F64X2) {
+    tea_v128 x = VGET(1);
+    simd_canon_f64x2(&x);
+    VPUT(1, x);
+    ip += 2;
+    NEXT();
+  }
+#define SIMD_UN(name, sz)                  \
+  CASE(name) {                             \
+    tea_v128 x = VGET(1), r;               \
+    simd_##name(&r, &x);                   \
+    VPUT(2, r);                            \
+    ip += 3;                               \
+    NEXT();                                \
+  }
+#define SIMD_BIN(name, sz)                 \
+  CASE(name) {                             \
+    tea_v128 x = VGET(1), y = VGET(2), r;  \
+    simd_##name(&r, &x, &y);               \
+    VPUT(3, r);                            \
+    ip += 4;                               \
+    NEXT();                                \
+  }
+#define SIMD_TERN(name, sz)                              \
+  CASE(name) {                                           \
+    tea_v128 x = VGET(1), y = VGET(2), z = VGET(3), r;   \
+    simd_##name(&r, &x, &y, &z);                         \
+    VPUT(4, r);                                          \
+    ip += 5;                                             \
+    NEXT();                                              \
+  }
+#define SIMD_TEST(name, sz)                \
+  CASE(name) {                             \
+    tea_v128 x = VGET(1);                  \
+    A(2).u64 = simd_##name(&x);            \
+    ip += 3;                               \
+    NEXT();                                \
+  }
+#define SIMD_SHIFT(name, sz)               \
+  CASE(name) {                             \
+    tea_v128 x = VGET(1), r;               \
+    simd_##name(&r, &x, A(2).u32);         \
+    VPUT(3, r);                            \
+    ip += 4;                               \
+    NEXT();                                \
+  }
+#define SIMD_SPLAT(name, sz)               \
+  CASE(name) {                             \
+    tea_v128 r;                            \
+    simd_##name(&r, A(1));                 \
+    VPUT(2, r);                            \
+    ip += 3;                               \
+    NEXT();                                \
+  }
+#define SIMD_EXTRACT(name, sz)             \
+  CASE(name) {                             \
+    tea_v128 x = VGET(1);                  \
+    A(3) = simd_##name(&x, ip[2]);         \
+    ip += 4;                               \
+    NEXT();                                \
+  }
+#define SIMD_REPLACE(name, sz)             \
+  CASE(name) {                             \
+    tea_v128 x = VGET(1), r;               \
+    simd_##name(&r, &x, ip[2], A(3));      \
+    VPUT(4, r);                            \
+    ip += 5;                               \
+    NEXT();                                \
+  }
+#define SIMD_LOAD(name, sz)                                                  \
+  CASE(name) {                                                               \
+    uint64_t ea = (uint64_t)A(1).u32 + ip[2];                                \
+    if (UNLIKELY(ea + (1u << sz) > mem_size)) TRAP(TEA_TRAP_MEMORY);         \
+    tea_v128 r;                                                              \
+    simd_##name(&r, mem + ea);                                               \
+    VPUT(3, r);                                                              \
+    ip += 4;                                                                 \
+    NEXT();                                                                  \
+  }
+#define SIMD_STORE(name, sz)                                                 \
+  CASE(name) {                                                               \
+    uint64_t ea = (uint64_t)A(1).u32 + ip[3];                                \
+    if (UNLIKELY(ea + 16 > mem_size)) TRAP(TEA_TRAP_MEMORY);                 \
+    memcpy(mem + ea, &fp[ip[2]], 16);                                        \
+    ip += 4;                                                                 \
+    NEXT();                                                                  \
+  }
+  /* lanes are bytes [k*size, k*size+size) in WebAssembly order: byte copies */
+#define SIMD_LOADLANE(name, sz)                                              \
+  CASE(name) {                                                               \
+    uint64_t ea = (uint64_t)A(1).u32 + ip[2];                                \
+    if (UNLIKELY(ea + (1u << sz) > mem_size)) TRAP(TEA_TRAP_MEMORY);         \
+    tea_v128 r = VGET(3);                                                    \
+    memcpy(r.u8 + (ip[4] << sz), mem + ea, 1u << sz);                        \
+    VPUT(5, r);                                                              \
+    ip += 6;                                                                 \
+    NEXT();                                                                  \
+  }
+#define SIMD_STORELANE(name, sz)                                             \
+  CASE(name) {                                                               \
+    uint64_t ea = (uint64_t)A(1).u32 + ip[3];                                \
+    if (UNLIKELY(ea + (1u << sz) > mem_size)) TRAP(TEA_TRAP_MEMORY);         \
+    tea_v128 x = VGET(2);                                                    \
+    memcpy(mem + ea, x.u8 + (ip[4] << sz), 1u << sz);                        \
+    ip += 5;                                                                 \
+    NEXT();                                                                  \
+  }
+#define SIMD_SHUFFLE(name, sz)                                               \
+  CASE(name) {                                                               \
+    tea_v128 x = VGET(1), y = VGET(2), r;                                    \
+    uint8_t k[16];                                                           \
+    memcpy(k, ip + 3, 16);                                                   \
+    simd_##name(&r, &x, &y, k);                                              \
+    VPUT(7, r);                                                              \
+    ip += 8;                                                                 \
+    NEXT();                                                                  \
+  }
+  /* the 16 bytes sit in the code words in memory order */
+#define SIMD_CONST(name, sz)                                                 \
+  CASE(name) {                                                               \
+    memcpy(&fp[ip[5]], ip + 1, 16);                                          \
+    ip += 6;                                                                 \
+    NEXT();                                                                  \
+  }
+#define SIMD_CASE(name, sub, kind, t, l, sz, canon) SIMD_##kind(name, sz)
+  TEA_SIMD_OPS(SIMD_CASE)
+
 #ifndef TEA_COMPUTED_GOTO
   default:
     TRAP("invalid internal instruction");
@@ -711,7 +882,7 @@ dispatch:
 call:
   if (callee->host) {
     const tea_functype *t = callee->type;
-    uint32_t need = t->nparams > t->nresults ? t->nparams : t->nresults;
+    uint32_t need = t->param_slots > t->result_slots ? t->param_slots : t->result_slots;
     tea_wasm_host_call hc = {store, inst, callee->env, err};
     store->stack_top = new_fp + need;
     store->fuel = fuel;

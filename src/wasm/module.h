@@ -16,9 +16,19 @@ typedef struct tea_functype {
   uint32_t nparams;
   uint32_t nresults;
   tea_valtype *types; /* nparams params, then nresults results */
-  uint32_t param_slots; /* slots the params take (one per value without SIMD) */
+  uint32_t param_slots; /* slots the params take (a v128 takes two, see tea_slot_width) */
   uint32_t result_slots;
 } tea_functype;
+
+/* Frame slots a value of type t takes: a v128 is two consecutive 64-bit
+ * slots holding its 16 bytes in WebAssembly (little-endian) lane order;
+ * everything else is one. */
+static inline uint32_t tea_slot_width(tea_valtype t) { return t == TEA_WASM_V128 ? 2u : 1u; }
+static inline uint32_t tea_slots_of(const tea_valtype *types, uint32_t n) {
+  uint32_t s = 0;
+  for (uint32_t i = 0; i < n; i++) s += tea_slot_width(types[i]);
+  return s;
+}
 
 static inline const tea_valtype *tea_functype_params(const tea_functype *t) { return t->types; }
 static inline const tea_valtype *tea_functype_results(const tea_functype *t) {
@@ -51,7 +61,8 @@ typedef enum tea_constop {
   TEA_CONST_F64,
   TEA_CONST_REF_NULL,   /* type in .type */
   TEA_CONST_REF_FUNC,   /* function index in .index */
-  TEA_CONST_GLOBAL_GET  /* (imported) global index in .index */
+  TEA_CONST_GLOBAL_GET, /* (imported) global index in .index */
+  TEA_CONST_V128        /* 16 bytes: low 8 in .bits, high 8 in .bits_hi (little-endian) */
 } tea_constop;
 
 typedef struct tea_constexpr {
@@ -59,6 +70,7 @@ typedef struct tea_constexpr {
   tea_valtype type; /* the value type the expression produces */
   uint32_t index;
   uint64_t bits; /* i32/i64/f32/f64 payload, zero-extended raw bits */
+  uint64_t bits_hi; /* v128: the high 8 bytes */
 } tea_constexpr;
 
 typedef struct tea_import {

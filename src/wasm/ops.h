@@ -50,6 +50,13 @@
   X(ELEM_DROP, 1)      /* seg */                                               \
   X(REF_FUNC, 2)       /* funcindex d */                                       \
   X(REF_IS_NULL, 2)    /* a d */                                               \
+  /* v128 data movement: a v128 is two consecutive slots (a, a+1) */           \
+  X(COPY_V128, 2)      /* a d (overlap-safe) */                                \
+  X(SELECT_V128, 4)    /* a b c d */                                           \
+  X(GLOBAL_GET_V128, 2) /* index d */                                          \
+  X(GLOBAL_SET_V128, 2) /* index a */                                          \
+  X(CANON_F32X4, 1)    /* d: canonicalize NaN lanes in place (deterministic) */ \
+  X(CANON_F64X2, 1)                                                            \
   /* fused forms the compiler picks when it sees the pattern */                \
   X(I32_ADD_IMM, 3)    /* a k d */                                             \
   X(I32_SUB_IMM, 3)                                                            \
@@ -187,7 +194,273 @@
  * a slot and a constant (_ADDK: a k) computed just for them: the address is
  * (u32)(a + b) + offset, as the two instructions would compute it.
  * Operand words: a b offset d (loads), a b v offset (stores). */
+/* SIMD (0xFD prefix): X(name, subopcode, kind, scalar type, lanes, log2 of
+ * the memory access size, canon). The kind fixes the operand words:
+ *   UN a d | BIN a b d | TERN a b c d | TEST a d (i32 result) |
+ *   SHIFT a s d (s: i32 count) | SPLAT a d (a: scalar) |
+ *   EXTRACT a lane d | REPLACE a lane s d | LOAD addr offset d |
+ *   STORE addr v offset | LOADLANE addr offset v lane d |
+ *   STORELANE addr v offset lane | SHUFFLE a b k0 k1 k2 k3 d (16 lane bytes
+ *   packed little-endian in 4 words) | CONST k0 k1 k2 k3 d.
+ * Every v128 operand names the first of its two slots. The scalar type is
+ * that of SPLAT's operand and EXTRACT's/REPLACE's lane value; lanes bounds a
+ * lane immediate; canon (32/64) says the result has float lanes whose NaN
+ * bits the CPU may choose (deterministic mode canonicalizes them). */
+#define TEA_SIMD_OPS(X)  \
+  X(V128_LOAD, 0x00, LOAD, V128, 0, 4, 0) \
+  X(V128_LOAD8X8_S, 0x01, LOAD, V128, 0, 3, 0) \
+  X(V128_LOAD8X8_U, 0x02, LOAD, V128, 0, 3, 0) \
+  X(V128_LOAD16X4_S, 0x03, LOAD, V128, 0, 3, 0) \
+  X(V128_LOAD16X4_U, 0x04, LOAD, V128, 0, 3, 0) \
+  X(V128_LOAD32X2_S, 0x05, LOAD, V128, 0, 3, 0) \
+  X(V128_LOAD32X2_U, 0x06, LOAD, V128, 0, 3, 0) \
+  X(V128_LOAD8_SPLAT, 0x07, LOAD, V128, 0, 0, 0) \
+  X(V128_LOAD16_SPLAT, 0x08, LOAD, V128, 0, 1, 0) \
+  X(V128_LOAD32_SPLAT, 0x09, LOAD, V128, 0, 2, 0) \
+  X(V128_LOAD64_SPLAT, 0x0a, LOAD, V128, 0, 3, 0) \
+  X(V128_STORE, 0x0b, STORE, V128, 0, 4, 0) \
+  X(V128_CONST, 0x0c, CONST, V128, 0, 0, 0) \
+  X(I8X16_SHUFFLE, 0x0d, SHUFFLE, V128, 0, 0, 0) \
+  X(I8X16_SWIZZLE, 0x0e, BIN, V128, 0, 0, 0) \
+  X(I8X16_SPLAT, 0x0f, SPLAT, I32, 0, 0, 0) \
+  X(I16X8_SPLAT, 0x10, SPLAT, I32, 0, 0, 0) \
+  X(I32X4_SPLAT, 0x11, SPLAT, I32, 0, 0, 0) \
+  X(I64X2_SPLAT, 0x12, SPLAT, I64, 0, 0, 0) \
+  X(F32X4_SPLAT, 0x13, SPLAT, F32, 0, 0, 0) \
+  X(F64X2_SPLAT, 0x14, SPLAT, F64, 0, 0, 0) \
+  X(I8X16_EXTRACT_LANE_S, 0x15, EXTRACT, I32, 16, 0, 0) \
+  X(I8X16_EXTRACT_LANE_U, 0x16, EXTRACT, I32, 16, 0, 0) \
+  X(I8X16_REPLACE_LANE, 0x17, REPLACE, I32, 16, 0, 0) \
+  X(I16X8_EXTRACT_LANE_S, 0x18, EXTRACT, I32, 8, 0, 0) \
+  X(I16X8_EXTRACT_LANE_U, 0x19, EXTRACT, I32, 8, 0, 0) \
+  X(I16X8_REPLACE_LANE, 0x1a, REPLACE, I32, 8, 0, 0) \
+  X(I32X4_EXTRACT_LANE, 0x1b, EXTRACT, I32, 4, 0, 0) \
+  X(I32X4_REPLACE_LANE, 0x1c, REPLACE, I32, 4, 0, 0) \
+  X(I64X2_EXTRACT_LANE, 0x1d, EXTRACT, I64, 2, 0, 0) \
+  X(I64X2_REPLACE_LANE, 0x1e, REPLACE, I64, 2, 0, 0) \
+  X(F32X4_EXTRACT_LANE, 0x1f, EXTRACT, F32, 4, 0, 0) \
+  X(F32X4_REPLACE_LANE, 0x20, REPLACE, F32, 4, 0, 0) \
+  X(F64X2_EXTRACT_LANE, 0x21, EXTRACT, F64, 2, 0, 0) \
+  X(F64X2_REPLACE_LANE, 0x22, REPLACE, F64, 2, 0, 0) \
+  X(I8X16_EQ, 0x23, BIN, V128, 0, 0, 0) \
+  X(I8X16_NE, 0x24, BIN, V128, 0, 0, 0) \
+  X(I8X16_LT_S, 0x25, BIN, V128, 0, 0, 0) \
+  X(I8X16_LT_U, 0x26, BIN, V128, 0, 0, 0) \
+  X(I8X16_GT_S, 0x27, BIN, V128, 0, 0, 0) \
+  X(I8X16_GT_U, 0x28, BIN, V128, 0, 0, 0) \
+  X(I8X16_LE_S, 0x29, BIN, V128, 0, 0, 0) \
+  X(I8X16_LE_U, 0x2a, BIN, V128, 0, 0, 0) \
+  X(I8X16_GE_S, 0x2b, BIN, V128, 0, 0, 0) \
+  X(I8X16_GE_U, 0x2c, BIN, V128, 0, 0, 0) \
+  X(I16X8_EQ, 0x2d, BIN, V128, 0, 0, 0) \
+  X(I16X8_NE, 0x2e, BIN, V128, 0, 0, 0) \
+  X(I16X8_LT_S, 0x2f, BIN, V128, 0, 0, 0) \
+  X(I16X8_LT_U, 0x30, BIN, V128, 0, 0, 0) \
+  X(I16X8_GT_S, 0x31, BIN, V128, 0, 0, 0) \
+  X(I16X8_GT_U, 0x32, BIN, V128, 0, 0, 0) \
+  X(I16X8_LE_S, 0x33, BIN, V128, 0, 0, 0) \
+  X(I16X8_LE_U, 0x34, BIN, V128, 0, 0, 0) \
+  X(I16X8_GE_S, 0x35, BIN, V128, 0, 0, 0) \
+  X(I16X8_GE_U, 0x36, BIN, V128, 0, 0, 0) \
+  X(I32X4_EQ, 0x37, BIN, V128, 0, 0, 0) \
+  X(I32X4_NE, 0x38, BIN, V128, 0, 0, 0) \
+  X(I32X4_LT_S, 0x39, BIN, V128, 0, 0, 0) \
+  X(I32X4_LT_U, 0x3a, BIN, V128, 0, 0, 0) \
+  X(I32X4_GT_S, 0x3b, BIN, V128, 0, 0, 0) \
+  X(I32X4_GT_U, 0x3c, BIN, V128, 0, 0, 0) \
+  X(I32X4_LE_S, 0x3d, BIN, V128, 0, 0, 0) \
+  X(I32X4_LE_U, 0x3e, BIN, V128, 0, 0, 0) \
+  X(I32X4_GE_S, 0x3f, BIN, V128, 0, 0, 0) \
+  X(I32X4_GE_U, 0x40, BIN, V128, 0, 0, 0) \
+  X(F32X4_EQ, 0x41, BIN, V128, 0, 0, 0) \
+  X(F32X4_NE, 0x42, BIN, V128, 0, 0, 0) \
+  X(F32X4_LT, 0x43, BIN, V128, 0, 0, 0) \
+  X(F32X4_GT, 0x44, BIN, V128, 0, 0, 0) \
+  X(F32X4_LE, 0x45, BIN, V128, 0, 0, 0) \
+  X(F32X4_GE, 0x46, BIN, V128, 0, 0, 0) \
+  X(F64X2_EQ, 0x47, BIN, V128, 0, 0, 0) \
+  X(F64X2_NE, 0x48, BIN, V128, 0, 0, 0) \
+  X(F64X2_LT, 0x49, BIN, V128, 0, 0, 0) \
+  X(F64X2_GT, 0x4a, BIN, V128, 0, 0, 0) \
+  X(F64X2_LE, 0x4b, BIN, V128, 0, 0, 0) \
+  X(F64X2_GE, 0x4c, BIN, V128, 0, 0, 0) \
+  X(V128_NOT, 0x4d, UN, V128, 0, 0, 0) \
+  X(V128_AND, 0x4e, BIN, V128, 0, 0, 0) \
+  X(V128_ANDNOT, 0x4f, BIN, V128, 0, 0, 0) \
+  X(V128_OR, 0x50, BIN, V128, 0, 0, 0) \
+  X(V128_XOR, 0x51, BIN, V128, 0, 0, 0) \
+  X(V128_BITSELECT, 0x52, TERN, V128, 0, 0, 0) \
+  X(V128_ANY_TRUE, 0x53, TEST, V128, 0, 0, 0) \
+  X(V128_LOAD8_LANE, 0x54, LOADLANE, V128, 16, 0, 0) \
+  X(V128_LOAD16_LANE, 0x55, LOADLANE, V128, 8, 1, 0) \
+  X(V128_LOAD32_LANE, 0x56, LOADLANE, V128, 4, 2, 0) \
+  X(V128_LOAD64_LANE, 0x57, LOADLANE, V128, 2, 3, 0) \
+  X(V128_STORE8_LANE, 0x58, STORELANE, V128, 16, 0, 0) \
+  X(V128_STORE16_LANE, 0x59, STORELANE, V128, 8, 1, 0) \
+  X(V128_STORE32_LANE, 0x5a, STORELANE, V128, 4, 2, 0) \
+  X(V128_STORE64_LANE, 0x5b, STORELANE, V128, 2, 3, 0) \
+  X(V128_LOAD32_ZERO, 0x5c, LOAD, V128, 0, 2, 0) \
+  X(V128_LOAD64_ZERO, 0x5d, LOAD, V128, 0, 3, 0) \
+  X(F32X4_DEMOTE_F64X2_ZERO, 0x5e, UN, V128, 0, 0, 32) \
+  X(F64X2_PROMOTE_LOW_F32X4, 0x5f, UN, V128, 0, 0, 64) \
+  X(I8X16_ABS, 0x60, UN, V128, 0, 0, 0) \
+  X(I8X16_NEG, 0x61, UN, V128, 0, 0, 0) \
+  X(I8X16_POPCNT, 0x62, UN, V128, 0, 0, 0) \
+  X(I8X16_ALL_TRUE, 0x63, TEST, V128, 0, 0, 0) \
+  X(I8X16_BITMASK, 0x64, TEST, V128, 0, 0, 0) \
+  X(I8X16_NARROW_I16X8_S, 0x65, BIN, V128, 0, 0, 0) \
+  X(I8X16_NARROW_I16X8_U, 0x66, BIN, V128, 0, 0, 0) \
+  X(F32X4_CEIL, 0x67, UN, V128, 0, 0, 32) \
+  X(F32X4_FLOOR, 0x68, UN, V128, 0, 0, 32) \
+  X(F32X4_TRUNC, 0x69, UN, V128, 0, 0, 32) \
+  X(F32X4_NEAREST, 0x6a, UN, V128, 0, 0, 32) \
+  X(I8X16_SHL, 0x6b, SHIFT, V128, 0, 0, 0) \
+  X(I8X16_SHR_S, 0x6c, SHIFT, V128, 0, 0, 0) \
+  X(I8X16_SHR_U, 0x6d, SHIFT, V128, 0, 0, 0) \
+  X(I8X16_ADD, 0x6e, BIN, V128, 0, 0, 0) \
+  X(I8X16_ADD_SAT_S, 0x6f, BIN, V128, 0, 0, 0) \
+  X(I8X16_ADD_SAT_U, 0x70, BIN, V128, 0, 0, 0) \
+  X(I8X16_SUB, 0x71, BIN, V128, 0, 0, 0) \
+  X(I8X16_SUB_SAT_S, 0x72, BIN, V128, 0, 0, 0) \
+  X(I8X16_SUB_SAT_U, 0x73, BIN, V128, 0, 0, 0) \
+  X(F64X2_CEIL, 0x74, UN, V128, 0, 0, 64) \
+  X(F64X2_FLOOR, 0x75, UN, V128, 0, 0, 64) \
+  X(I8X16_MIN_S, 0x76, BIN, V128, 0, 0, 0) \
+  X(I8X16_MIN_U, 0x77, BIN, V128, 0, 0, 0) \
+  X(I8X16_MAX_S, 0x78, BIN, V128, 0, 0, 0) \
+  X(I8X16_MAX_U, 0x79, BIN, V128, 0, 0, 0) \
+  X(F64X2_TRUNC, 0x7a, UN, V128, 0, 0, 64) \
+  X(I8X16_AVGR_U, 0x7b, BIN, V128, 0, 0, 0) \
+  X(I16X8_EXTADD_PAIRWISE_I8X16_S, 0x7c, UN, V128, 0, 0, 0) \
+  X(I16X8_EXTADD_PAIRWISE_I8X16_U, 0x7d, UN, V128, 0, 0, 0) \
+  X(I32X4_EXTADD_PAIRWISE_I16X8_S, 0x7e, UN, V128, 0, 0, 0) \
+  X(I32X4_EXTADD_PAIRWISE_I16X8_U, 0x7f, UN, V128, 0, 0, 0) \
+  X(I16X8_ABS, 0x80, UN, V128, 0, 0, 0) \
+  X(I16X8_NEG, 0x81, UN, V128, 0, 0, 0) \
+  X(I16X8_Q15MULR_SAT_S, 0x82, BIN, V128, 0, 0, 0) \
+  X(I16X8_ALL_TRUE, 0x83, TEST, V128, 0, 0, 0) \
+  X(I16X8_BITMASK, 0x84, TEST, V128, 0, 0, 0) \
+  X(I16X8_NARROW_I32X4_S, 0x85, BIN, V128, 0, 0, 0) \
+  X(I16X8_NARROW_I32X4_U, 0x86, BIN, V128, 0, 0, 0) \
+  X(I16X8_EXTEND_LOW_I8X16_S, 0x87, UN, V128, 0, 0, 0) \
+  X(I16X8_EXTEND_HIGH_I8X16_S, 0x88, UN, V128, 0, 0, 0) \
+  X(I16X8_EXTEND_LOW_I8X16_U, 0x89, UN, V128, 0, 0, 0) \
+  X(I16X8_EXTEND_HIGH_I8X16_U, 0x8a, UN, V128, 0, 0, 0) \
+  X(I16X8_SHL, 0x8b, SHIFT, V128, 0, 0, 0) \
+  X(I16X8_SHR_S, 0x8c, SHIFT, V128, 0, 0, 0) \
+  X(I16X8_SHR_U, 0x8d, SHIFT, V128, 0, 0, 0) \
+  X(I16X8_ADD, 0x8e, BIN, V128, 0, 0, 0) \
+  X(I16X8_ADD_SAT_S, 0x8f, BIN, V128, 0, 0, 0) \
+  X(I16X8_ADD_SAT_U, 0x90, BIN, V128, 0, 0, 0) \
+  X(I16X8_SUB, 0x91, BIN, V128, 0, 0, 0) \
+  X(I16X8_SUB_SAT_S, 0x92, BIN, V128, 0, 0, 0) \
+  X(I16X8_SUB_SAT_U, 0x93, BIN, V128, 0, 0, 0) \
+  X(F64X2_NEAREST, 0x94, UN, V128, 0, 0, 64) \
+  X(I16X8_MUL, 0x95, BIN, V128, 0, 0, 0) \
+  X(I16X8_MIN_S, 0x96, BIN, V128, 0, 0, 0) \
+  X(I16X8_MIN_U, 0x97, BIN, V128, 0, 0, 0) \
+  X(I16X8_MAX_S, 0x98, BIN, V128, 0, 0, 0) \
+  X(I16X8_MAX_U, 0x99, BIN, V128, 0, 0, 0) \
+  X(I16X8_AVGR_U, 0x9b, BIN, V128, 0, 0, 0) \
+  X(I16X8_EXTMUL_LOW_I8X16_S, 0x9c, BIN, V128, 0, 0, 0) \
+  X(I16X8_EXTMUL_HIGH_I8X16_S, 0x9d, BIN, V128, 0, 0, 0) \
+  X(I16X8_EXTMUL_LOW_I8X16_U, 0x9e, BIN, V128, 0, 0, 0) \
+  X(I16X8_EXTMUL_HIGH_I8X16_U, 0x9f, BIN, V128, 0, 0, 0) \
+  X(I32X4_ABS, 0xa0, UN, V128, 0, 0, 0) \
+  X(I32X4_NEG, 0xa1, UN, V128, 0, 0, 0) \
+  X(I32X4_ALL_TRUE, 0xa3, TEST, V128, 0, 0, 0) \
+  X(I32X4_BITMASK, 0xa4, TEST, V128, 0, 0, 0) \
+  X(I32X4_EXTEND_LOW_I16X8_S, 0xa7, UN, V128, 0, 0, 0) \
+  X(I32X4_EXTEND_HIGH_I16X8_S, 0xa8, UN, V128, 0, 0, 0) \
+  X(I32X4_EXTEND_LOW_I16X8_U, 0xa9, UN, V128, 0, 0, 0) \
+  X(I32X4_EXTEND_HIGH_I16X8_U, 0xaa, UN, V128, 0, 0, 0) \
+  X(I32X4_SHL, 0xab, SHIFT, V128, 0, 0, 0) \
+  X(I32X4_SHR_S, 0xac, SHIFT, V128, 0, 0, 0) \
+  X(I32X4_SHR_U, 0xad, SHIFT, V128, 0, 0, 0) \
+  X(I32X4_ADD, 0xae, BIN, V128, 0, 0, 0) \
+  X(I32X4_SUB, 0xb1, BIN, V128, 0, 0, 0) \
+  X(I32X4_MUL, 0xb5, BIN, V128, 0, 0, 0) \
+  X(I32X4_MIN_S, 0xb6, BIN, V128, 0, 0, 0) \
+  X(I32X4_MIN_U, 0xb7, BIN, V128, 0, 0, 0) \
+  X(I32X4_MAX_S, 0xb8, BIN, V128, 0, 0, 0) \
+  X(I32X4_MAX_U, 0xb9, BIN, V128, 0, 0, 0) \
+  X(I32X4_DOT_I16X8_S, 0xba, BIN, V128, 0, 0, 0) \
+  X(I32X4_EXTMUL_LOW_I16X8_S, 0xbc, BIN, V128, 0, 0, 0) \
+  X(I32X4_EXTMUL_HIGH_I16X8_S, 0xbd, BIN, V128, 0, 0, 0) \
+  X(I32X4_EXTMUL_LOW_I16X8_U, 0xbe, BIN, V128, 0, 0, 0) \
+  X(I32X4_EXTMUL_HIGH_I16X8_U, 0xbf, BIN, V128, 0, 0, 0) \
+  X(I64X2_ABS, 0xc0, UN, V128, 0, 0, 0) \
+  X(I64X2_NEG, 0xc1, UN, V128, 0, 0, 0) \
+  X(I64X2_ALL_TRUE, 0xc3, TEST, V128, 0, 0, 0) \
+  X(I64X2_BITMASK, 0xc4, TEST, V128, 0, 0, 0) \
+  X(I64X2_EXTEND_LOW_I32X4_S, 0xc7, UN, V128, 0, 0, 0) \
+  X(I64X2_EXTEND_HIGH_I32X4_S, 0xc8, UN, V128, 0, 0, 0) \
+  X(I64X2_EXTEND_LOW_I32X4_U, 0xc9, UN, V128, 0, 0, 0) \
+  X(I64X2_EXTEND_HIGH_I32X4_U, 0xca, UN, V128, 0, 0, 0) \
+  X(I64X2_SHL, 0xcb, SHIFT, V128, 0, 0, 0) \
+  X(I64X2_SHR_S, 0xcc, SHIFT, V128, 0, 0, 0) \
+  X(I64X2_SHR_U, 0xcd, SHIFT, V128, 0, 0, 0) \
+  X(I64X2_ADD, 0xce, BIN, V128, 0, 0, 0) \
+  X(I64X2_SUB, 0xd1, BIN, V128, 0, 0, 0) \
+  X(I64X2_MUL, 0xd5, BIN, V128, 0, 0, 0) \
+  X(I64X2_EQ, 0xd6, BIN, V128, 0, 0, 0) \
+  X(I64X2_NE, 0xd7, BIN, V128, 0, 0, 0) \
+  X(I64X2_LT_S, 0xd8, BIN, V128, 0, 0, 0) \
+  X(I64X2_GT_S, 0xd9, BIN, V128, 0, 0, 0) \
+  X(I64X2_LE_S, 0xda, BIN, V128, 0, 0, 0) \
+  X(I64X2_GE_S, 0xdb, BIN, V128, 0, 0, 0) \
+  X(I64X2_EXTMUL_LOW_I32X4_S, 0xdc, BIN, V128, 0, 0, 0) \
+  X(I64X2_EXTMUL_HIGH_I32X4_S, 0xdd, BIN, V128, 0, 0, 0) \
+  X(I64X2_EXTMUL_LOW_I32X4_U, 0xde, BIN, V128, 0, 0, 0) \
+  X(I64X2_EXTMUL_HIGH_I32X4_U, 0xdf, BIN, V128, 0, 0, 0) \
+  X(F32X4_ABS, 0xe0, UN, V128, 0, 0, 0) \
+  X(F32X4_NEG, 0xe1, UN, V128, 0, 0, 0) \
+  X(F32X4_SQRT, 0xe3, UN, V128, 0, 0, 32) \
+  X(F32X4_ADD, 0xe4, BIN, V128, 0, 0, 32) \
+  X(F32X4_SUB, 0xe5, BIN, V128, 0, 0, 32) \
+  X(F32X4_MUL, 0xe6, BIN, V128, 0, 0, 32) \
+  X(F32X4_DIV, 0xe7, BIN, V128, 0, 0, 32) \
+  X(F32X4_MIN, 0xe8, BIN, V128, 0, 0, 32) \
+  X(F32X4_MAX, 0xe9, BIN, V128, 0, 0, 32) \
+  X(F32X4_PMIN, 0xea, BIN, V128, 0, 0, 0) \
+  X(F32X4_PMAX, 0xeb, BIN, V128, 0, 0, 0) \
+  X(F64X2_ABS, 0xec, UN, V128, 0, 0, 0) \
+  X(F64X2_NEG, 0xed, UN, V128, 0, 0, 0) \
+  X(F64X2_SQRT, 0xef, UN, V128, 0, 0, 64) \
+  X(F64X2_ADD, 0xf0, BIN, V128, 0, 0, 64) \
+  X(F64X2_SUB, 0xf1, BIN, V128, 0, 0, 64) \
+  X(F64X2_MUL, 0xf2, BIN, V128, 0, 0, 64) \
+  X(F64X2_DIV, 0xf3, BIN, V128, 0, 0, 64) \
+  X(F64X2_MIN, 0xf4, BIN, V128, 0, 0, 64) \
+  X(F64X2_MAX, 0xf5, BIN, V128, 0, 0, 64) \
+  X(F64X2_PMIN, 0xf6, BIN, V128, 0, 0, 0) \
+  X(F64X2_PMAX, 0xf7, BIN, V128, 0, 0, 0) \
+  X(I32X4_TRUNC_SAT_F32X4_S, 0xf8, UN, V128, 0, 0, 0) \
+  X(I32X4_TRUNC_SAT_F32X4_U, 0xf9, UN, V128, 0, 0, 0) \
+  X(F32X4_CONVERT_I32X4_S, 0xfa, UN, V128, 0, 0, 0) \
+  X(F32X4_CONVERT_I32X4_U, 0xfb, UN, V128, 0, 0, 0) \
+  X(I32X4_TRUNC_SAT_F64X2_S_ZERO, 0xfc, UN, V128, 0, 0, 0) \
+  X(I32X4_TRUNC_SAT_F64X2_U_ZERO, 0xfd, UN, V128, 0, 0, 0) \
+  X(F64X2_CONVERT_LOW_I32X4_S, 0xfe, UN, V128, 0, 0, 0) \
+  X(F64X2_CONVERT_LOW_I32X4_U, 0xff, UN, V128, 0, 0, 0)
+
+#define TEA_SIMDW_UN 2
+#define TEA_SIMDW_BIN 3
+#define TEA_SIMDW_TERN 4
+#define TEA_SIMDW_TEST 2
+#define TEA_SIMDW_SHIFT 3
+#define TEA_SIMDW_SPLAT 2
+#define TEA_SIMDW_EXTRACT 3
+#define TEA_SIMDW_REPLACE 4
+#define TEA_SIMDW_LOAD 3
+#define TEA_SIMDW_STORE 3
+#define TEA_SIMDW_LOADLANE 5
+#define TEA_SIMDW_STORELANE 4
+#define TEA_SIMDW_SHUFFLE 7
+#define TEA_SIMDW_CONST 5
+
 #define TEA_OP_ENUM_CTL(name, n) TEA_OP_##name,
+#define TEA_OP_ENUM_SIMD(name, sub, kind, t, l, sz, canon) TEA_OP_##name,
 #define TEA_OP_ENUM_ADD(name, wop, ctype, m) TEA_OP_##name##_ADD,
 #define TEA_OP_ENUM_ADDK(name, wop, ctype, m) TEA_OP_##name##_ADDK,
 #define TEA_OP_ENUM_MEM(name, wop, ctype, m) TEA_OP_##name,
@@ -202,6 +475,7 @@ typedef enum tea_op {
   TEA_LOAD_OPS(TEA_OP_ENUM_ADDK)
   TEA_STORE_OPS(TEA_OP_ENUM_ADD)
   TEA_STORE_OPS(TEA_OP_ENUM_ADDK)
+  TEA_SIMD_OPS(TEA_OP_ENUM_SIMD)
   TEA_OP_COUNT
 } tea_op;
 #undef TEA_OP_ENUM_CTL
@@ -209,6 +483,7 @@ typedef enum tea_op {
 #undef TEA_OP_ENUM_NUM
 #undef TEA_OP_ENUM_ADD
 #undef TEA_OP_ENUM_ADDK
+#undef TEA_OP_ENUM_SIMD
 
 /* Operand words of each opcode (BR_TABLE adds n+1 targets). */
 #define TEA_OP_WORDS_INIT                                          \
@@ -216,7 +491,9 @@ typedef enum tea_op {
     TEA_CONTROL_OPS(TEA_W_CTL) TEA_LOAD_OPS(TEA_W3) TEA_STORE_OPS(TEA_W3) \
     TEA_UNARY_OPS(TEA_W2) TEA_BINARY_OPS(TEA_W3) TEA_LOAD_OPS(TEA_W4)      \
     TEA_LOAD_OPS(TEA_W4) TEA_STORE_OPS(TEA_W4) TEA_STORE_OPS(TEA_W4)       \
+    TEA_SIMD_OPS(TEA_W_SIMD)                                               \
   }
+#define TEA_W_SIMD(name, sub, kind, t, l, sz, canon) TEA_SIMDW_##kind,
 #define TEA_W_CTL(name, n) n,
 #define TEA_W2(name, ...) 2,
 #define TEA_W3(name, ...) 3,
@@ -230,7 +507,7 @@ typedef enum tea_op {
     TEA_CONTROL_OPS(TEA_OP_NAME_CTL) TEA_LOAD_OPS(TEA_OP_NAME) TEA_STORE_OPS(TEA_OP_NAME) \
     TEA_UNARY_OPS(TEA_OP_NAME) TEA_BINARY_OPS(TEA_OP_NAME) TEA_LOAD_OPS(TEA_OP_NAME_ADD)   \
     TEA_LOAD_OPS(TEA_OP_NAME_ADDK) TEA_STORE_OPS(TEA_OP_NAME_ADD)                          \
-    TEA_STORE_OPS(TEA_OP_NAME_ADDK)                                                        \
+    TEA_STORE_OPS(TEA_OP_NAME_ADDK) TEA_SIMD_OPS(TEA_OP_NAME)                              \
   }
 
 #endif

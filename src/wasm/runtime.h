@@ -4,6 +4,7 @@
 #define TEA_WASM_RUNTIME_H
 
 #include <stdatomic.h>
+#include <string.h>
 
 #include "wasm/module.h"
 
@@ -11,7 +12,7 @@
 typedef struct tea_compiled {
   uint32_t *code;
   uint32_t ncode;
-  uint32_t nparams;    /* parameter slots */
+  uint32_t nparams;    /* parameter slots (a v128 takes two) */
   uint32_t nlocals;    /* declared-local slots after the parameters (zeroed on entry) */
   uint32_t frame_size; /* parameters + locals + deepest operand stack */
 } tea_compiled;
@@ -50,6 +51,7 @@ struct tea_wasm_table {
 
 struct tea_wasm_global {
   tea_wasm_slot value;
+  tea_wasm_slot value_hi; /* v128: the high 8 bytes (value holds the low 8) */
   tea_valtype type;
   bool mutable_;
 };
@@ -100,6 +102,37 @@ tea_code tea_table_create(tea_wasm_store *store, tea_valtype type, uint64_t min,
                           bool has_max, tea_wasm_table **out, tea_error *err);
 tea_code tea_global_create(tea_wasm_store *store, tea_valtype type, bool mutable_,
                            tea_wasm_slot value, tea_wasm_global **out, tea_error *err);
+
+/* v128 values between the two slots of a frame/global and the 16 bytes of
+ * tea_wasm_val.v128: the slots hold exactly those bytes in memory order. */
+static inline void tea_v128_to_slots(const uint8_t bytes[16], tea_wasm_slot *lo, tea_wasm_slot *hi) {
+  memcpy(lo, bytes, 8);
+  memcpy(hi, bytes + 8, 8);
+}
+static inline void tea_v128_from_slots(uint8_t bytes[16], const tea_wasm_slot *lo,
+                                       const tea_wasm_slot *hi) {
+  memcpy(bytes, lo, 8);
+  memcpy(bytes + 8, hi, 8);
+}
+/* Public values <-> frame slots (the slot count written/read is returned). */
+static inline uint32_t tea_val_to_slots(const tea_wasm_val *v, tea_wasm_slot *s) {
+  if (v->type == TEA_WASM_V128) {
+    tea_v128_to_slots(v->v128, &s[0], &s[1]);
+    return 2;
+  }
+  s[0] = v->of;
+  return 1;
+}
+static inline uint32_t tea_val_from_slots(tea_wasm_val *v, tea_valtype t, const tea_wasm_slot *s) {
+  memset(v, 0, sizeof *v);
+  v->type = (tea_wasm_valtype)t;
+  if (t == TEA_WASM_V128) {
+    tea_v128_from_slots(v->v128, &s[0], &s[1]);
+    return 2;
+  }
+  v->of = s[0];
+  return 1;
+}
 
 /* interp.c: runs func with its arguments in slots[0..nparams) (slots is at
  * store->stack_top), leaving the results in slots[0..nresults). */

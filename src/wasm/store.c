@@ -111,7 +111,8 @@ tea_code tea_wasm_func_new_host(tea_wasm_store *store, const tea_wasm_valtype *p
   }
   for (uint32_t i = 0; i < nparams; i++) types[i] = (uint8_t)params[i];
   for (uint32_t i = 0; i < nresults; i++) types[nparams + i] = (uint8_t)results[i];
-  f->own_type = (tea_functype){nparams, nresults, types, nparams, nresults};
+  f->own_type = (tea_functype){nparams, nresults, types, tea_slots_of(types, nparams),
+                               tea_slots_of(types + nparams, nresults)};
   f->type = &f->own_type;
   f->host = fn;
   f->env = env;
@@ -284,16 +285,29 @@ tea_code tea_global_create(tea_wasm_store *store, tea_valtype type, bool mutable
 
 tea_code tea_wasm_global_new(tea_wasm_store *store, tea_wasm_val value, bool mutable_,
                              tea_wasm_global **out, tea_error *err) {
-  return tea_global_create(store, (tea_valtype)value.type, mutable_, value.of, out, err);
+  tea_code rc = tea_global_create(store, (tea_valtype)value.type, mutable_, value.of, out, err);
+  if (rc == TEA_OK && value.type == TEA_WASM_V128)
+    tea_v128_to_slots(value.v128, &(*out)->value, &(*out)->value_hi);
+  return rc;
 }
 
 tea_wasm_val tea_wasm_global_get(const tea_wasm_global *g) {
-  return (tea_wasm_val){(tea_wasm_valtype)g->type, g->value};
+  tea_wasm_val v;
+  memset(&v, 0, sizeof v);
+  v.type = (tea_wasm_valtype)g->type;
+  if (g->type == TEA_WASM_V128)
+    tea_v128_from_slots(v.v128, &g->value, &g->value_hi);
+  else
+    v.of = g->value;
+  return v;
 }
 
 tea_code tea_wasm_global_set(tea_wasm_global *g, tea_wasm_val value, tea_error *err) {
   if (!g->mutable_) return tea_fail(err, TEA_ERR_STATE, "global is immutable");
   if ((tea_valtype)value.type != g->type) return tea_fail(err, TEA_ERR_ARG, "type mismatch");
-  g->value = value.of;
+  if (g->type == TEA_WASM_V128)
+    tea_v128_to_slots(value.v128, &g->value, &g->value_hi);
+  else
+    g->value = value.of;
   return TEA_OK;
 }

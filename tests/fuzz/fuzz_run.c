@@ -7,9 +7,9 @@
 
 #include "wasm/runtime.h"
 
+/* Zero results: env carries the result slot count (a v128 takes two). */
 static tea_code stub(tea_wasm_host_call *call, tea_wasm_slot *slots) {
-  (void)call;
-  memset(slots, 0, 8 * sizeof *slots);
+  memset(slots, 0, (size_t)(uintptr_t)call->env * sizeof *slots);
   return TEA_OK;
 }
 
@@ -27,7 +27,8 @@ static void define_imports(const tea_wasm_module *m, tea_wasm_store *s, tea_wasm
       if (t->nparams > 64) continue;
       for (uint32_t k = 0; k < t->nparams; k++) p[k] = (tea_wasm_valtype)t->types[k];
       for (uint32_t k = 0; k < t->nresults; k++) r[k] = (tea_wasm_valtype)t->types[t->nparams + k];
-      rc = tea_wasm_func_new_host(s, p, t->nparams, r, t->nresults, stub, NULL, &ext.of.func, &err);
+      rc = tea_wasm_func_new_host(s, p, t->nparams, r, t->nresults, stub,
+                                  (void *)(uintptr_t)t->result_slots, &ext.of.func, &err);
       break;
     }
     case TEA_WASM_EXTERN_TABLE:
@@ -68,10 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       const tea_functype *t = f->type;
       if (t->nparams > 16 || t->nresults > 16) continue;
       tea_wasm_val args[16], res[16];
-      for (uint32_t k = 0; k < t->nparams; k++) {
-        args[k].type = (tea_wasm_valtype)t->types[k];
-        args[k].of.u64 = 0;
-      }
+      memset(args, 0, sizeof args); /* zero v128s too */
+      for (uint32_t k = 0; k < t->nparams; k++) args[k].type = (tea_wasm_valtype)t->types[k];
       tea_wasm_store_set_fuel(s, 200000);
       tea_wasm_func_call(s, f, args, t->nparams, res, t->nresults, &err);
     }

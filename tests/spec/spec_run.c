@@ -347,6 +347,12 @@ typedef struct spec_value {
   spec_expect_kind kind;
   uint64_t bits;
   tea_wasm_ref ref;
+  /* v128: the 16 bytes (WebAssembly order), the lane shape, and what each
+   * lane expects (BITS, or a NaN class for float lanes) */
+  uint8_t v128[16];
+  unsigned lane_bytes;
+  bool lane_float;
+  spec_expect_kind lane_kind[16];
 } spec_value;
 
 /* ref.extern N: any unique non-NULL pointer per N will do, the engine never
@@ -403,6 +409,56 @@ static bool spec_parse_bits(const char *s, unsigned width, uint64_t *out) {
   return true;
 }
 
+/* {"type": "v128", "lane_type": "i32", "value": ["1", "2", "3", "4"]}: lanes
+ * in order, each an unsigned decimal of the lane's bits, or nan:canonical /
+ * nan:arithmetic for a float lane of an expected result. */
+static bool spec_parse_v128(json_t *j, json_t *jv, spec_value *out, char *why, size_t why_cap) {
+  const char *lt = json_string_value(json_object_get(j, "lane_type"));
+  static const struct { const char *name; unsigned bytes; bool fl; } shapes[] = {
+      {"i8", 1, false}, {"i16", 2, false}, {"i32", 4, false},
+      {"i64", 8, false}, {"f32", 4, true}, {"f64", 8, true}};
+  out->lane_bytes = 0;
+  for (size_t i = 0; lt && i < sizeof shapes / sizeof shapes[0]; i++)
+    if (strcmp(lt, shapes[i].name) == 0) {
+      out->lane_bytes = shapes[i].bytes;
+      out->lane_float = shapes[i].fl;
+    }
+  size_t n = out->lane_bytes ? 16 / out->lane_bytes : 0;
+  if (!n || !json_is_array(jv) || json_array_size(jv) != n) {
+    snprintf(why, why_cap, "bad v128 value (lane_type %s)", lt ? lt : "(none)");
+    return false;
+  }
+  out->kind = SPEC_EXPECT_BITS;
+  for (size_t i = 0; i < n; i++) {
+    const char *s = json_string_value(json_array_get(jv, i));
+    uint64_t bits = 0;
+    out->lane_kind[i] = SPEC_EXPECT_BITS;
+    if (!s) {
+      snprintf(why, why_cap, "v128 lane %zu is not a string", i);
+      return false;
+    }
+    if (out->lane_float && strcmp(s, "nan:canonical") == 0) {
+      out->lane_kind[i] = SPEC_EXPECT_NAN_CANONICAL;
+    } else if (out->lane_float && strcmp(s, "nan:arithmetic") == 0) {
+      out->lane_kind[i] = SPEC_EXPECT_NAN_ARITHMETIC;
+    } else {
+      char *end = NULL;
+      errno = 0;
+      if (*s == '-')
+        bits = (uint64_t)strtoll(s, &end, 10);
+      else
+        bits = strtoull(s, &end, 10);
+      if (errno || end == s || *end) {
+        snprintf(why, why_cap, "bad v128 lane \"%s\"", s);
+        return false;
+      }
+    }
+    for (unsigned b = 0; b < out->lane_bytes; b++)
+      out->v128[i * out->lane_bytes + b] = (uint8_t)(bits >> (8 * b));
+  }
+  return true;
+}
+
 /* One JSON value ({"type": ..., "value": ...}) to a spec_value. When
  * types_only, the value field may be absent (assert_trap lists result types). */
 static bool spec_parse_value(json_t *j, bool types_only, spec_value *out, char *why,
@@ -413,17 +469,13 @@ static bool spec_parse_value(json_t *j, bool types_only, spec_value *out, char *
     snprintf(why, why_cap, "unknown value type \"%s\"", type ? type : "(none)");
     return false;
   }
-  if (out->type == TEA_WASM_V128) {
-    /* tea_wasm_val holds 64 bits: a v128 cannot cross the public API. */
-    snprintf(why, why_cap, "v128 values cannot be passed through tea_wasm_val");
-    return false;
-  }
   json_t *jv = json_object_get(j, "value");
   if (!jv) {
     if (types_only) return true;
     snprintf(why, why_cap, "%s value without \"value\"", type);
     return false;
   }
+  if (out->type == TEA_WASM_V128) return spec_parse_v128(j, jv, out, why, why_cap);
   const char *s = json_string_value(jv);
   if (!s) {
     snprintf(why, why_cap, "%s value is not a string", type);
@@ -485,6 +537,7 @@ static bool spec_value_to_arg(const spec_value *v, tea_wasm_val *out, char *why,
   switch (v->kind) {
   case SPEC_EXPECT_BITS:
     switch (v->type) {
+    case TEA_WASM_V128: memcpy(out->v128, v->v128, 16); return true;
     case TEA_WASM_I32: out->of.u32 = (uint32_t)v->bits; return true;
     case TEA_WASM_I64: out->of.u64 = v->bits; return true;
     case TEA_WASM_F32: {
@@ -537,6 +590,11 @@ static void spec_format_val(char *buf, size_t cap, const tea_wasm_val *v) {
     snprintf(buf, cap, "f32:0x%08" PRIx32 " (%.9g)", (uint32_t)bits, (double)v->of.f32);
     break;
   case TEA_WASM_F64: snprintf(buf, cap, "f64:0x%016" PRIx64 " (%.17g)", bits, v->of.f64); break;
+  case TEA_WASM_V128: {
+    size_t at = (size_t)snprintf(buf, cap, "v128:0x");
+    for (int i = 15; i >= 0 && at + 2 < cap; i--) at += (size_t)snprintf(buf + at, cap - at, "%02x", v->v128[i]);
+    break;
+  }
   default:
     if (v->of.ref)
       snprintf(buf, cap, "%s:%p", spec_type_name(v->type), v->of.ref);
@@ -565,8 +623,29 @@ static void spec_format_expect(char *buf, size_t cap, const spec_value *e) {
   }
 }
 
+/* One float lane against its expectation (the scalar rules, per lane). */
+static bool spec_lane_matches(spec_expect_kind k, unsigned bytes, const uint8_t *exp,
+                              const uint8_t *got) {
+  uint64_t g = 0;
+  for (int b = (int)bytes - 1; b >= 0; b--) g = g << 8 | got[b];
+  uint64_t quiet_exp = bytes == 4 ? 0x7fc00000u : 0x7ff8000000000000u;
+  uint64_t no_sign = bytes == 4 ? 0x7fffffffu : 0x7fffffffffffffffu;
+  switch (k) {
+  case SPEC_EXPECT_NAN_CANONICAL: return (g & no_sign) == quiet_exp;
+  case SPEC_EXPECT_NAN_ARITHMETIC: return (g & quiet_exp) == quiet_exp;
+  default: return memcmp(exp, got, bytes) == 0;
+  }
+}
+
 static bool spec_value_matches(const spec_value *e, const tea_wasm_val *got) {
   if (got->type != e->type) return false;
+  if (e->type == TEA_WASM_V128) {
+    for (unsigned i = 0; i < 16 / e->lane_bytes; i++)
+      if (!spec_lane_matches(e->lane_kind[i], e->lane_bytes, e->v128 + i * e->lane_bytes,
+                             got->v128 + i * e->lane_bytes))
+        return false;
+    return true;
+  }
   uint64_t bits = spec_val_bits(got);
   bool f32 = e->type == TEA_WASM_F32;
   /* exponent all ones + quiet bit, and the canonical payload is just that bit */

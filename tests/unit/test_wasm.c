@@ -1,6 +1,7 @@
 /* Engine guarantees beyond the spec suite: fuel, interruption, stack limits,
  * deterministic NaNs, host functions and their traps, memory helpers,
- * instance isolation, and errors for bad modules. */
+ * instance isolation, errors for bad modules, and v128 values through the
+ * public API and host functions. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -255,10 +256,6 @@ static void test_bad_modules_are_rejected_with_reasons(void **state) {
   assert_non_null(strstr(err.msg, "type mismatch"));
   assert_non_null(strstr(err.msg, "offset"));
   size_t len;
-  uint8_t *simd = read_file("simd.wasm", &len);
-  assert_int_equal(tea_wasm_module_load(simd, len, NULL, &m, &err), TEA_ERR_UNSUPPORTED);
-  assert_non_null(strstr(err.msg, "SIMD"));
-  free(simd);
   /* a truncated module is refused cleanly, unless the cut falls between
      sections before the exports (a shorter but valid module) */
   uint8_t *good = read_file("engine.wasm", &len);
@@ -276,6 +273,100 @@ static void test_bad_modules_are_rejected_with_reasons(void **state) {
   free(good);
 }
 
+/* host "swap"(i32 a, v128 v, i64 b) -> (v128 with its i32 lanes reversed,
+ * i32 a + b): a v128 takes two slots, so b is in slot 3 and the i32 result in
+ * slot 2. The bytes are in WebAssembly order (lane 0 first, little-endian). */
+static tea_code host_swap(tea_wasm_host_call *call, tea_wasm_slot *s) {
+  (void)call;
+  uint8_t in[16], out[16];
+  memcpy(in, &s[1], 16);
+  int32_t sum = s[0].i32 + (int32_t)s[3].i64;
+  for (int i = 0; i < 4; i++) memcpy(out + 4 * i, in + 4 * (3 - i), 4);
+  memcpy(&s[0], out, 16);
+  s[2].u64 = (uint32_t)sum;
+  return TEA_OK;
+}
+
+static tea_wasm_val v128_i32x4(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+  tea_wasm_val v;
+  memset(&v, 0, sizeof v);
+  v.type = TEA_WASM_V128;
+  uint32_t l[4] = {a, b, c, d};
+  for (int i = 0; i < 16; i++) v.v128[i] = (uint8_t)(l[i / 4] >> (8 * (i % 4)));
+  return v;
+}
+static uint32_t lane32(const tea_wasm_val *v, int i) {
+  return (uint32_t)v->v128[4 * i] | (uint32_t)v->v128[4 * i + 1] << 8 |
+         (uint32_t)v->v128[4 * i + 2] << 16 | (uint32_t)v->v128[4 * i + 3] << 24;
+}
+
+static void test_simd_values_cross_the_api(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *bytes = read_file("simd.wasm", &len);
+  tea_error err;
+  for (int det = 0; det < 2; det++) {
+    tea_wasm_config cfg = {.deterministic = det};
+    tea_wasm_module *m;
+    tea_wasm_store *st;
+    tea_wasm_linker *l;
+    tea_wasm_instance *in;
+    assert_int_equal(tea_wasm_module_load(bytes, len, &cfg, &m, &err), TEA_OK);
+    assert_int_equal(tea_wasm_store_new(NULL, &st, &err), TEA_OK);
+    assert_int_equal(tea_wasm_linker_new(&l, &err), TEA_OK);
+    tea_wasm_valtype p[3] = {TEA_WASM_I32, TEA_WASM_V128, TEA_WASM_I64};
+    tea_wasm_valtype r[2] = {TEA_WASM_V128, TEA_WASM_I32};
+    assert_int_equal(tea_wasm_linker_define_func(l, st, "host", "swap", p, 3, r, 2, host_swap,
+                                                 NULL, &err), TEA_OK);
+    assert_int_equal(tea_wasm_instantiate(st, m, l, &in, &err), TEA_OK);
+
+    tea_wasm_val res[2];
+    assert_int_equal(tea_wasm_call(in, "v", NULL, 0, res, 1, &err), TEA_OK);
+    assert_int_equal(res[0].of.i32, 1);
+
+    tea_wasm_val args[3] = {v128_i32x4(1, 2, 3, 0xffffffffu), i32v(77), v128_i32x4(10, 20, 30, 2)};
+    assert_int_equal(tea_wasm_call(in, "add", args, 3, res, 2, &err), TEA_OK);
+    assert_int_equal(res[0].type, TEA_WASM_V128);
+    assert_int_equal(lane32(&res[0], 0), 11);
+    assert_int_equal(lane32(&res[0], 1), 22);
+    assert_int_equal(lane32(&res[0], 2), 33);
+    assert_int_equal(lane32(&res[0], 3), 1); /* wraps */
+    assert_int_equal(res[1].of.i32, 77);
+
+    tea_wasm_val a1 = v128_i32x4(1, 2, 3, 4);
+    assert_int_equal(tea_wasm_call(in, "via_host", &a1, 1, res, 2, &err), TEA_OK);
+    for (int i = 0; i < 4; i++) assert_int_equal(lane32(&res[0], i), 4 - i);
+    assert_int_equal(res[1].of.i32, 12);
+
+    tea_wasm_extern g;
+    assert_int_equal(tea_wasm_instance_export(in, "g", &g, &err), TEA_OK);
+    assert_int_equal(tea_wasm_call(in, "bump", NULL, 0, NULL, 0, &err), TEA_OK);
+    tea_wasm_val gv = tea_wasm_global_get(g.of.global);
+    assert_int_equal(gv.type, TEA_WASM_V128);
+    assert_int_equal(lane32(&gv, 0), 11);
+    assert_int_equal(lane32(&gv, 3), 41);
+    assert_int_equal(tea_wasm_global_set(g.of.global, v128_i32x4(5, 6, 7, 8), &err), TEA_OK);
+    assert_int_equal(tea_wasm_call(in, "bump", NULL, 0, NULL, 0, &err), TEA_OK);
+    gv = tea_wasm_global_get(g.of.global);
+    assert_int_equal(lane32(&gv, 0), 6);
+    assert_int_equal(lane32(&gv, 3), 9);
+
+    /* 0/0 lanes are NaN (canonical in deterministic mode), 1/1 lanes are 1 */
+    assert_int_equal(tea_wasm_call(in, "nan", NULL, 0, res, 1, &err), TEA_OK);
+    assert_int_equal(lane32(&res[0], 1), 0x3f800000u);
+    assert_int_equal(lane32(&res[0], 3), 0x3f800000u);
+    for (int i = 0; i < 4; i += 2) {
+      uint32_t b = lane32(&res[0], i);
+      assert_true((b & 0x7f800000u) == 0x7f800000u && (b & 0x7fffffu));
+      if (det) assert_int_equal(b, 0x7fc00000u);
+    }
+    tea_wasm_linker_free(l);
+    tea_wasm_store_free(st);
+    tea_wasm_module_free(m);
+  }
+  free(bytes);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fuel_is_deterministic_and_stops),
@@ -286,6 +377,7 @@ int main(void) {
       cmocka_unit_test(test_memory_bounds_and_limits),
       cmocka_unit_test(test_instances_share_code_not_state),
       cmocka_unit_test(test_bad_modules_are_rejected_with_reasons),
+      cmocka_unit_test(test_simd_values_cross_the_api),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

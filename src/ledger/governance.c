@@ -1,0 +1,88 @@
+/* Governance: a proposal is a candidate block carrying whatever committee signatures
+ * it has collected so far. Each approval checks the candidate against the head,
+ * checks the signatures already on it and adds one; the approval that brings the count
+ * to the threshold appends the block. Genesis goes through the same flow, signed by
+ * the committee it names. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger/internal.h"
+
+tea_code tea_ledger_genesis(tea_ledger_block *b, const uint8_t *chain, const tea_ledger_committee *c,
+                            const tea_ledger_params *params, uint64_t time, tea_error *err) {
+  memset(b, 0, sizeof *b);
+  if (c->n == 0 || c->n > TEA_LEDGER_MAX_COMMITTEE)
+    return tea_fail(err, TEA_ERR_ARG, "a committee has 1 to %d members", TEA_LEDGER_MAX_COMMITTEE);
+  if (c->threshold == 0 || c->threshold > c->n)
+    return tea_fail(err, TEA_ERR_ARG, "threshold %u outside 1..%u", c->threshold, c->n);
+  b->committee = *c;
+  qsort(b->committee.keys, c->n, TEA_LEDGER_KEY_LEN, tea_key_cmp);
+  for (uint32_t i = 1; i < c->n; i++)
+    if (memcmp(b->committee.keys[i - 1], b->committee.keys[i], TEA_LEDGER_KEY_LEN) == 0)
+      return tea_fail(err, TEA_ERR_ARG, "a committee key is listed twice");
+  if (params) b->params = *params;
+  else b->params = (tea_ledger_params){.quarantine_attestors = 2, .fresh_window = 16, .recover_passes = 2};
+  if (chain) memcpy(b->chain, chain, TEA_SHA256_LEN);
+  else {
+    if (sodium_init() < 0) return tea_fail(err, TEA_ERR_CRYPTO, "libsodium failed to initialise");
+    randombytes_buf(b->chain, TEA_SHA256_LEN);
+  }
+  b->time = time;
+  return TEA_OK;
+}
+
+tea_code tea_ledger_propose(tea_ledger *l, const tea_ledger_slice *txs, size_t ntx, uint64_t time,
+                            tea_ledger_block *b, tea_error *err) {
+  memset(b, 0, sizeof *b);
+  uint64_t h = tea_ledger_count(l);
+  if (h == 0) return tea_fail(err, TEA_ERR_STATE, "the ledger has no genesis yet (teanode ledger init)");
+  if (ntx > TEA_LEDGER_MAX_TXS) return tea_fail(err, TEA_ERR_LIMIT, "more than %d transactions", TEA_LEDGER_MAX_TXS);
+  memcpy(b->chain, tea_ledger_chain_id(l), TEA_SHA256_LEN);
+  b->height = h;
+  b->time = time;
+  tea_code c = tea_ledger_block_cid_at(l, h - 1, &b->prev, err);
+  if (c) return c;
+  /* One buffer holds copies of every transaction, so the block owns what it points at. */
+  size_t total = 0;
+  for (size_t i = 0; i < ntx; i++) total += txs[i].n;
+  b->bytes = malloc(total ? total : 1);
+  b->txs = ntx ? calloc(ntx, sizeof *b->txs) : NULL;
+  if (!b->bytes || (ntx && !b->txs)) {
+    tea_ledger_block_free(b);
+    return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  }
+  size_t off = 0;
+  for (size_t i = 0; i < ntx; i++) {
+    memcpy(b->bytes + off, txs[i].p, txs[i].n);
+    b->txs[i] = (tea_ledger_slice){b->bytes + off, txs[i].n};
+    off += txs[i].n;
+  }
+  b->ntx = ntx;
+  b->len = total;
+  if ((c = tea_ledger_check_candidate(l, b, err))) tea_ledger_block_free(b);
+  return c;
+}
+
+tea_code tea_ledger_approve(tea_ledger *l, tea_ledger_block *b, const tea_ledger_keypair *kp, bool *appended,
+                            tea_error *err) {
+  *appended = false;
+  tea_code c = tea_ledger_check_candidate(l, b, err);
+  if (c) return c;
+  const tea_ledger_committee *cm = tea_ledger_count(l) ? tea_ledger_head_committee(l) : &b->committee;
+  tea_ledger_committee any = *cm;
+  any.threshold = 0; /* the signatures so far must be valid; their number is checked below */
+  if ((c = tea_ledger_block_verify_sigs(b, &any, err))) return c;
+  bool member = false;
+  for (uint32_t i = 0; i < cm->n; i++) member |= memcmp(cm->keys[i], kp->pk, TEA_LEDGER_KEY_LEN) == 0;
+  if (!member) return tea_fail(err, TEA_ERR_INVALID, "this key is not a committee member");
+  if ((c = tea_ledger_block_sign(b, kp, err))) return c;
+  if (b->nsigs < cm->threshold) return TEA_OK;
+  uint8_t *buf;
+  size_t n;
+  if ((c = tea_ledger_block_encode(b, true, &buf, &n, err))) return c;
+  c = tea_ledger_append(l, buf, n, err);
+  free(buf);
+  *appended = c == TEA_OK;
+  return c;
+}

@@ -1,0 +1,81 @@
+/* Actors by name: the ledger says which CID a name means at a height (and,
+ * during an upgrade, for this node's tier); the code comes from the local
+ * blob store or a peer, is verified, measured and compiled once per CID. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node/internal.h"
+
+static node_actor *cached(tea_node *n, const char *name, const tea_cid *cid) {
+  for (size_t i = 0; i < n->nactors; i++)
+    if (strcmp(n->actors[i].name, name) == 0 && tea_cid_equal(&n->actors[i].cid, cid))
+      return &n->actors[i];
+  return NULL;
+}
+
+static tea_code code_for(tea_node *n, const tea_cid *cid, uint8_t **bytes, size_t *len,
+                         tea_error *err) {
+  tea_error miss;
+  if (tea_blobstore_get(n->blobs, cid, bytes, len, &miss) == TEA_OK) return TEA_OK;
+  tea_code rc = node_fetch_block(n, cid, bytes, len, err);
+  if (rc != TEA_OK) return rc;
+  tea_error ignored; /* a full store still lets us run what we fetched */
+  tea_blobstore_put(n->blobs, cid, *bytes, *len, &ignored);
+  return TEA_OK;
+}
+
+/* Called with the node lock held. */
+tea_code node_actor_get(tea_node *n, const char *name, uint64_t height, node_actor **out,
+                        tea_error *err) {
+  tea_ledger_actor rec;
+  tea_cid cid;
+  tea_code rc = tea_ledger_actor_at(n->ledger, name, height, &rec, err);
+  if (rc != TEA_OK) return rc;
+  if (rec.retired) return tea_fail(err, TEA_ERR_NOT_FOUND, "actor \"%s\" is retired", name);
+  rc = tea_ledger_actor_cid_for(n->ledger, name, n->cfg.tier, height, &cid, err);
+  if (rc != TEA_OK) return rc;
+  node_actor *hit = cached(n, name, &cid);
+  if (hit) {
+    atomic_fetch_add(&n->m.cache_hits, 1);
+    *out = hit;
+    return TEA_OK;
+  }
+  atomic_fetch_add(&n->m.cache_misses, 1);
+  if (n->nactors == TEA_NODE_MAX_ACTORS)
+    return tea_fail(err, TEA_ERR_LIMIT, "this node holds %d actors at most", TEA_NODE_MAX_ACTORS);
+
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  rc = code_for(n, &cid, &bytes, &len, err);
+  if (rc != TEA_OK) return rc;
+
+  char issuers[TEA_LEDGER_MAX_ISSUERS][TEA_NKEY_LEN + 1];
+  const char *issuer_ptrs[TEA_LEDGER_MAX_ISSUERS];
+  for (uint32_t i = 0; i < rec.nissuers; i++) {
+    tea_nkey_encode_public(TEA_NKEY_ACCOUNT, rec.issuers[i], issuers[i]);
+    issuer_ptrs[i] = issuers[i];
+  }
+  const char *caps[TEA_LEDGER_MAX_CAPS];
+  for (uint32_t i = 0; i < rec.ncaps; i++) caps[i] = rec.caps[i];
+  tea_actor_record r = {
+      .name = name,
+      .cid = cid,
+      .issuers = issuer_ptrs,
+      .nissuers = rec.nissuers,
+      .caps = caps,
+      .ncaps = rec.ncaps,
+      .min_rev = rec.min_rev,
+  };
+  r.limits.fuel = rec.limits.fuel;
+  r.limits.memory_pages = (uint32_t)(rec.limits.memory / 65536);
+  node_actor *slot = &n->actors[n->nactors];
+  rc = tea_host_load(n->host, bytes, len, &r, &slot->actor, err);
+  free(bytes);
+  if (rc != TEA_OK) return rc;
+  snprintf(slot->name, sizeof slot->name, "%s", name);
+  slot->cid = cid;
+  n->nactors++;
+  *out = slot;
+  return TEA_OK;
+}

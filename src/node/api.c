@@ -1,0 +1,368 @@
+/* The node's HTTP API (docs/operating.md lists it):
+ *   POST /v1/actors/{name}/{op}  run an actor; output as the body, the signed
+ *                                receipt (CBOR, base64url) in Tea-Receipt
+ *   GET  /v1/status              who, state, ledger height, loaded actors
+ *   GET  /v1/attest?nonce=HEX    attestation evidence (CBOR)
+ *   GET  /v1/ledger/blocks?from=H  blocks from height H (CBOR array of blocks)
+ *   POST /v1/ledger/blocks       offer a signed block (verified before append)
+ *   GET  /ipfs/{cid}             trustless gateway: a raw block
+ *   GET  /metrics                Prometheus text format */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tea/cbor.h"
+#include "node/internal.h"
+
+#define RUNTIME_VERSION "teanode 0.1.0"
+
+static bool name_ok(const char *s, size_t n) {
+  if (n == 0 || n >= TEA_LEDGER_NAME_MAX) return false;
+  for (size_t i = 0; i < n; i++) {
+    char ch = s[i];
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+          ch == '-' || ch == '_' || ch == '.'))
+      return false;
+  }
+  return true;
+}
+
+static int hex_decode(const char *hex, uint8_t *out, size_t cap) {
+  size_t n = strlen(hex);
+  if (n % 2 || n / 2 > cap) return -1;
+  size_t bin_len;
+  if (sodium_hex2bin(out, cap, hex, n, NULL, &bin_len, NULL) != 0 || bin_len != n / 2) return -1;
+  return (int)bin_len;
+}
+
+static uint64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void set_text(tea_http_response *resp, int status, const char *type, const char *text) {
+  resp->status = status;
+  tea_http_set_body(resp, type, text, strlen(text));
+}
+
+/* ---- status and metrics ------------------------------------------------------ */
+
+static const char *own_status(tea_node *n, uint64_t height) {
+  tea_ledger_node rec;
+  tea_error e;
+  if (tea_ledger_node_at(n->ledger, n->keys.ed_pk, height, &rec, &e) != TEA_OK) return "unregistered";
+  return tea_node_status_name(rec.status);
+}
+
+static void get_status(tea_node *n, tea_http_response *resp) {
+  char id[65], rt[65], body[8192];
+  tea_node_id(n, id);
+  node_hex(n->runtime, 32, rt);
+  pthread_mutex_lock(&n->lock);
+  uint64_t count = tea_ledger_count(n->ledger);
+  const char *st = count ? own_status(n, count - 1) : "unregistered";
+  int len = snprintf(body, sizeof body,
+                     "{\"node\":\"%s\",\"status\":\"%s\",\"tier\":%u,\"endpoint\":\"%s\","
+                     "\"ledger_height\":%lld,\"runtime\":\"%s\",\"tpm\":\"%s\",\"actors\":[",
+                     id, st, (unsigned)n->cfg.tier, n->cfg.endpoint, (long long)count - 1, rt,
+                     tea_tpm_name(n->tpm));
+  for (size_t i = 0; i < n->nactors && len < (int)sizeof body - 300; i++) {
+    char cid[TEA_CID_STR_MAX];
+    tea_error e;
+    if (tea_cid_format(&n->actors[i].cid, cid, &e) != TEA_OK) cid[0] = '\0';
+    len += snprintf(body + len, sizeof body - (size_t)len, "%s{\"name\":\"%s\",\"cid\":\"%s\"}",
+                    i ? "," : "", n->actors[i].name, cid);
+  }
+  pthread_mutex_unlock(&n->lock);
+  len += snprintf(body + len, sizeof body - (size_t)len, "]}\n");
+  resp->status = 200;
+  tea_http_set_body(resp, "application/json", body, (size_t)len);
+}
+
+static void get_metrics(tea_node *n, tea_http_response *resp) {
+  char body[2048];
+  node_metrics *m = &n->m;
+  int len = snprintf(
+      body, sizeof body,
+      "# TYPE tea_requests_total counter\ntea_requests_total %llu\n"
+      "# TYPE tea_request_errors_total counter\ntea_request_errors_total %llu\n"
+      "# TYPE tea_actor_calls_total counter\ntea_actor_calls_total %llu\n"
+      "# TYPE tea_actor_failures_total counter\ntea_actor_failures_total %llu\n"
+      "# TYPE tea_actor_fuel_total counter\ntea_actor_fuel_total %llu\n"
+      "# TYPE tea_actor_latency_seconds_sum counter\ntea_actor_latency_seconds_sum %.6f\n"
+      "# TYPE tea_actor_cache_hits_total counter\ntea_actor_cache_hits_total %llu\n"
+      "# TYPE tea_actor_cache_misses_total counter\ntea_actor_cache_misses_total %llu\n"
+      "# TYPE tea_attestations_total counter\ntea_attestations_total %llu\n"
+      "# TYPE tea_ledger_blocks_synced_total counter\ntea_ledger_blocks_synced_total %llu\n",
+      (unsigned long long)m->requests, (unsigned long long)m->errors,
+      (unsigned long long)m->actor_calls, (unsigned long long)m->actor_failures,
+      (unsigned long long)m->fuel, (double)m->latency_us_sum / 1e6,
+      (unsigned long long)m->cache_hits, (unsigned long long)m->cache_misses,
+      (unsigned long long)m->attestations, (unsigned long long)m->blocks_synced);
+  resp->status = 200;
+  tea_http_set_body(resp, "text/plain; version=0.0.4", body, (size_t)len);
+}
+
+/* ---- ledger ---------------------------------------------------------------------- */
+
+static void get_blocks(tea_node *n, const tea_http_request *req, tea_http_response *resp) {
+  const char *from_s = tea_http_query(req, "from");
+  char *end;
+  unsigned long long from = from_s ? strtoull(from_s, &end, 10) : 0;
+  if (from_s && (*from_s == '\0' || *end != '\0')) {
+    tea_http_problem(resp, 400, "Bad Request", "from must be a block height");
+    return;
+  }
+  tea_cbor_enc e;
+  tea_cbor_enc_init(&e);
+  tea_error err;
+  pthread_mutex_lock(&n->lock);
+  uint64_t count = tea_ledger_count(n->ledger);
+  uint64_t last = count;
+  if (from < count && count - from > 256) last = from + 256; /* a page at a time */
+  tea_cbor_begin_array(&e, from < last ? last - from : 0);
+  for (uint64_t h = from; h < last; h++) {
+    uint8_t *b;
+    size_t len;
+    if (tea_ledger_block_bytes(n->ledger, h, &b, &len, &err) != TEA_OK) break;
+    tea_cbor_put_bytes(&e, b, len);
+    free(b);
+  }
+  pthread_mutex_unlock(&n->lock);
+  tea_cbor_end(&e);
+  uint8_t *out;
+  size_t out_len;
+  if (tea_cbor_enc_finish(&e, &out, &out_len, &err) != TEA_OK) {
+    tea_http_problem(resp, 500, "Internal Server Error", "%s", err.msg);
+    return;
+  }
+  resp->status = 200;
+  resp->content_type = "application/cbor";
+  resp->body = out;
+  resp->body_len = out_len;
+}
+
+static void post_block(tea_node *n, const tea_http_request *req, tea_http_response *resp) {
+  tea_error err;
+  pthread_mutex_lock(&n->lock);
+  tea_code rc = tea_ledger_append(n->ledger, req->body, req->body_len, &err);
+  uint64_t count = tea_ledger_count(n->ledger);
+  pthread_mutex_unlock(&n->lock);
+  if (rc != TEA_OK) {
+    tea_http_problem(resp, 422, "Block refused", "%s", err.msg);
+    return;
+  }
+  char body[64];
+  snprintf(body, sizeof body, "{\"height\":%llu}\n", (unsigned long long)count - 1);
+  set_text(resp, 200, "application/json", body);
+}
+
+/* ---- attestation ------------------------------------------------------------------- */
+
+static void get_attest(tea_node *n, const tea_http_request *req, tea_http_response *resp) {
+  const char *hex = tea_http_query(req, "nonce");
+  uint8_t nonce[TEA_NONCE_LEN];
+  if (!hex || hex_decode(hex, nonce, sizeof nonce) != TEA_NONCE_LEN) {
+    tea_http_problem(resp, 400, "Bad Request", "nonce must be %d bytes in hex", TEA_NONCE_LEN);
+    return;
+  }
+  tea_error err;
+  tea_evidence ev;
+  uint8_t *out = NULL;
+  size_t out_len = 0;
+  pthread_mutex_lock(&n->lock);
+  uint64_t count = tea_ledger_count(n->ledger);
+  uint8_t block[TEA_SHA256_LEN] = {0};
+  tea_cid cid;
+  if (count && tea_ledger_block_cid_at(n->ledger, count - 1, &cid, &err) == TEA_OK)
+    memcpy(block, cid.digest, TEA_SHA256_LEN);
+  tea_code rc = tea_attest_respond(n->tpm, &n->keys, &n->log, nonce, count ? count - 1 : 0, block,
+                                   &ev, &err);
+  pthread_mutex_unlock(&n->lock);
+  if (rc == TEA_OK) {
+    rc = tea_evidence_encode(&ev, &out, &out_len, &err);
+    tea_evidence_free(&ev);
+  }
+  if (rc != TEA_OK) {
+    tea_http_problem(resp, 500, "Attestation failed", "%s", err.msg);
+    return;
+  }
+  atomic_fetch_add(&n->m.attestations, 1);
+  resp->status = 200;
+  resp->content_type = "application/cbor";
+  resp->body = out;
+  resp->body_len = out_len;
+}
+
+/* ---- content ------------------------------------------------------------------------- */
+
+static void get_ipfs(tea_node *n, const char *cid_text, tea_http_response *resp) {
+  tea_cid cid;
+  tea_error err;
+  if (tea_cid_parse_cstr(cid_text, &cid, &err) != TEA_OK) {
+    tea_http_problem(resp, 400, "Bad Request", "%s", err.msg);
+    return;
+  }
+  uint8_t *b;
+  size_t len;
+  pthread_mutex_lock(&n->lock);
+  tea_code rc = tea_blobstore_get(n->blobs, &cid, &b, &len, &err);
+  pthread_mutex_unlock(&n->lock);
+  if (rc != TEA_OK) {
+    tea_http_problem(resp, rc == TEA_ERR_NOT_FOUND ? 404 : 500, "Not Found", "%s", err.msg);
+    return;
+  }
+  resp->status = 200;
+  resp->content_type = "application/vnd.ipld.raw";
+  resp->body = b;
+  resp->body_len = len;
+}
+
+/* ---- actors ---------------------------------------------------------------------------- */
+
+static void post_actor(tea_node *n, const tea_http_request *req, const char *name, const char *op,
+                       tea_http_response *resp) {
+  tea_error err;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  atomic_fetch_add(&n->m.actor_calls, 1);
+
+  pthread_mutex_lock(&n->lock);
+  uint64_t count = tea_ledger_count(n->ledger);
+  if (count == 0) {
+    pthread_mutex_unlock(&n->lock);
+    tea_http_problem(resp, 503, "Not serving", "the node has no ledger yet");
+    return;
+  }
+  uint64_t height = count - 1;
+  const char *st = own_status(n, height);
+  if (strcmp(st, "active") != 0) {
+    pthread_mutex_unlock(&n->lock);
+    tea_http_problem(resp, 503, "Not serving", "this node is %s in the ledger", st);
+    return;
+  }
+  node_actor *a = NULL;
+  tea_cid block;
+  tea_code rc = node_actor_get(n, name, height, &a, &err);
+  if (rc == TEA_OK) rc = tea_ledger_block_cid_at(n->ledger, height, &block, &err);
+  pthread_mutex_unlock(&n->lock);
+  if (rc != TEA_OK) {
+    tea_http_problem(resp, rc == TEA_ERR_NOT_FOUND ? 404 : 502, "Actor unavailable", "%s",
+                     err.msg);
+    return;
+  }
+
+  tea_receipt r;
+  tea_receipt_init(&r);
+  const char *nonce = tea_http_header(req, "Tea-Nonce");
+  if (nonce) {
+    int k = hex_decode(nonce, r.nonce, sizeof r.nonce);
+    if (k < 0) {
+      tea_http_problem(resp, 400, "Bad Request", "Tea-Nonce must be at most 64 bytes in hex");
+      return;
+    }
+    r.nonce_len = (size_t)k;
+  }
+
+  tea_invoke_result res;
+  memset(&res, 0, sizeof res);
+  rc = tea_host_invoke(n->host, a->actor, op, req->body, req->body_len, &res, &err);
+  if (rc != TEA_OK) {
+    atomic_fetch_add(&n->m.actor_failures, 1);
+    tea_invoke_result_free(&res);
+    tea_http_problem(resp, rc == TEA_ERR_LIMIT || rc == TEA_ERR_TRAP ? 422 : 500, "Actor failed",
+                     "%s", err.msg);
+    return;
+  }
+  atomic_fetch_add(&n->m.fuel, res.fuel_used);
+
+  memcpy(r.runtime, n->runtime, TEA_SHA256_LEN);
+  snprintf(r.runtime_version, sizeof r.runtime_version, "%s", RUNTIME_VERSION);
+  snprintf(r.actor, sizeof r.actor, "%s", name);
+  tea_cid_format(&a->cid, r.cid, &err);
+  const tea_claims *claims = tea_actor_claims(a->actor);
+  snprintf(r.issuer, sizeof r.issuer, "%s", claims->issuer);
+  r.revision = claims->rev;
+  r.height = height;
+  memcpy(r.block, block.digest, TEA_SHA256_LEN);
+  uint8_t rid[16];
+  randombytes_buf(rid, sizeof rid);
+  node_hex(rid, sizeof rid, r.request);
+  memcpy(r.input, res.input_hash, TEA_SHA256_LEN);
+  memcpy(r.output, res.output_hash, TEA_SHA256_LEN);
+  memcpy(r.transcript, res.transcript_hash, TEA_SHA256_LEN);
+  r.fuel = res.fuel_used;
+  r.status = res.guest_error ? 1 : 0;
+  r.time = now_ms();
+  (void)op;
+
+  uint8_t *enc = NULL;
+  size_t enc_len = 0;
+  rc = node_receipt_issue(n, &r, &err);
+  if (rc == TEA_OK) rc = tea_receipt_encode(&r, &enc, &enc_len, &err);
+  tea_receipt_free(&r);
+  if (rc != TEA_OK) {
+    tea_invoke_result_free(&res);
+    tea_http_problem(resp, 500, "Receipt failed", "%s", err.msg);
+    return;
+  }
+  size_t b64_len = sodium_base64_encoded_len(enc_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  char *b64 = malloc(b64_len);
+  if (b64) {
+    sodium_bin2base64(b64, b64_len, enc, enc_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    tea_http_add_header(resp, "Tea-Receipt", b64);
+    free(b64);
+  }
+  free(enc);
+  char rid_hex[33];
+  node_hex(rid, sizeof rid, rid_hex);
+  tea_http_add_header(resp, "Tea-Request-Id", rid_hex);
+  resp->status = res.guest_error ? 422 : 200;
+  resp->content_type = "application/octet-stream";
+  resp->body = res.output;
+  resp->body_len = res.output_len;
+  res.output = NULL;
+  tea_invoke_result_free(&res);
+
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  uint64_t us = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (uint64_t)(t1.tv_nsec - t0.tv_nsec) / 1000;
+  atomic_fetch_add(&n->m.latency_us_sum, us);
+}
+
+/* ---- routing ------------------------------------------------------------------------------ */
+
+void node_handle(void *user, const tea_http_request *req, tea_http_response *resp) {
+  tea_node *n = user;
+  atomic_fetch_add(&n->m.requests, 1);
+  const char *p = req->path;
+  bool get = strcmp(req->method, "GET") == 0, post = strcmp(req->method, "POST") == 0;
+  if (post && strncmp(p, "/v1/actors/", 11) == 0) {
+    const char *name = p + 11, *slash = strchr(name, '/');
+    if (slash && name_ok(name, (size_t)(slash - name)) && name_ok(slash + 1, strlen(slash + 1))) {
+      char nm[TEA_LEDGER_NAME_MAX], op[TEA_LEDGER_NAME_MAX];
+      snprintf(nm, sizeof nm, "%.*s", (int)(slash - name), name);
+      snprintf(op, sizeof op, "%s", slash + 1);
+      post_actor(n, req, nm, op, resp);
+    } else {
+      tea_http_problem(resp, 400, "Bad Request", "expected /v1/actors/NAME/OPERATION");
+    }
+  } else if (get && strcmp(p, "/v1/status") == 0) {
+    get_status(n, resp);
+  } else if (get && strcmp(p, "/metrics") == 0) {
+    get_metrics(n, resp);
+  } else if (get && strcmp(p, "/v1/ledger/blocks") == 0) {
+    get_blocks(n, req, resp);
+  } else if (post && strcmp(p, "/v1/ledger/blocks") == 0) {
+    post_block(n, req, resp);
+  } else if (get && strcmp(p, "/v1/attest") == 0) {
+    get_attest(n, req, resp);
+  } else if (get && strncmp(p, "/ipfs/", 6) == 0) {
+    get_ipfs(n, p + 6, resp);
+  } else {
+    tea_http_problem(resp, 404, "Not Found", "no route for %s %s", req->method, p);
+  }
+  if (resp->status >= 400) atomic_fetch_add(&n->m.errors, 1);
+}

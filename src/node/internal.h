@@ -1,0 +1,74 @@
+/* The node's parts, shared by the files of src/node. Internal. */
+#ifndef TEA_NODE_INTERNAL_H
+#define TEA_NODE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "tea/cas.h"
+#include "tea/hash.h"
+#include "tea/host.h"
+#include "tea/http.h"
+#include "tea/ledger.h"
+#include "tea/node.h"
+#include "tea/trust.h"
+
+#define TEA_NODE_MAX_ACTORS 64
+
+/* A loaded actor: compiled once per CID, shared by every request. */
+typedef struct node_actor {
+  char name[TEA_LEDGER_NAME_MAX];
+  tea_cid cid;
+  tea_actor *actor;
+} node_actor;
+
+typedef struct node_metrics {
+  atomic_ullong requests, errors, actor_calls, actor_failures, fuel, latency_us_sum;
+  atomic_ullong cache_hits, cache_misses, attestations, blocks_synced;
+} node_metrics;
+
+struct tea_node {
+  tea_node_config cfg;
+  char config_path[TEA_NODE_PATH_MAX];
+  tea_node_keys keys;
+  tea_tpm *tpm;
+  tea_eventlog log;
+  uint8_t runtime[TEA_SHA256_LEN]; /* SHA-256 of our own executable */
+  tea_ledger *ledger;
+  tea_blobstore *blobs;
+  tea_host *host;
+  tea_http_server *http;
+  tea_policy policy;
+  /* One lock for the ledger, the blob store, the event log, the actor table
+   * and the receipt chain; actor invocations run outside it. */
+  pthread_mutex_t lock;
+  node_actor actors[TEA_NODE_MAX_ACTORS];
+  size_t nactors;
+  uint64_t receipt_seq;
+  uint8_t receipt_prev[TEA_SHA256_LEN];
+  node_metrics m;
+};
+
+/* actors.c */
+tea_code node_actor_get(tea_node *n, const char *name, uint64_t height, node_actor **out,
+                        tea_error *err);
+/* sync.c */
+tea_code node_http_get(const char *url, const char *accept, uint8_t **out, size_t *len,
+                       tea_error *err);
+tea_code node_fetch_block(tea_node *n, const tea_cid *cid, uint8_t **bytes, size_t *len,
+                          tea_error *err);
+/* policy.c: the trust layer's questions answered from the ledger */
+void node_policy_init(tea_policy *p, tea_ledger *ledger);
+tea_code node_ak_from_record(const char *alg, const uint8_t *key, size_t len, tea_ak *ak,
+                             tea_error *err);
+const char *node_ak_alg_name(const tea_ak *ak);
+/* api.c */
+void node_handle(void *user, const tea_http_request *req, tea_http_response *resp);
+/* receipts.c */
+tea_code node_receipts_load(tea_node *n, tea_error *err);
+tea_code node_receipt_issue(tea_node *n, tea_receipt *r, tea_error *err);
+
+/* Hex helpers for JSON and headers. */
+void node_hex(const uint8_t *b, size_t n, char *out);
+
+#endif

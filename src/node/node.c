@@ -1,0 +1,144 @@
+/* The node's life cycle: open its state with a measured boot, serve, stop. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "node/internal.h"
+
+void node_hex(const uint8_t *b, size_t n, char *out) {
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = digits[b[i] >> 4];
+    out[2 * i + 1] = digits[b[i] & 15];
+  }
+  out[2 * n] = '\0';
+}
+
+void tea_node_id(const tea_node *n, char out[65]) { node_hex(n->keys.ed_pk, 32, out); }
+
+/* The host reports every actor it loads: extend the code PCR and log it. */
+static tea_code measure_actor(void *user, const uint8_t hash[32], const char *kind,
+                              const char *name, tea_error *err) {
+  tea_node *n = user;
+  char desc[TEA_EVENT_DESC_MAX];
+  snprintf(desc, sizeof desc, "%s %s", kind, name);
+  /* called from node_actor_get with the node lock held */
+  return tea_measure(n->tpm, &n->log, TEA_PCR_NODE, TEA_EV_ACTOR, hash, desc, err);
+}
+
+/* The standard providers, each scoped to this node's state. */
+static tea_code add_providers(tea_node *n, tea_error *err) {
+  tea_provider *p[7] = {0};
+  tea_code rc = tea_provider_log_new(NULL, NULL, 4096, &p[0], err);
+  if (rc == TEA_OK) rc = tea_provider_keyvalue_new(n->cfg.state_dir, NULL, &p[1], err);
+  if (rc == TEA_OK) rc = tea_provider_blobstore_new(n->blobs, 16u << 20, &p[2], err);
+  if (rc == TEA_OK) rc = tea_provider_clock_new(NULL, NULL, &p[3], err);
+  if (rc == TEA_OK) rc = tea_provider_random_new(4096, &p[4], err);
+  if (rc == TEA_OK) rc = tea_provider_http_new(NULL, &p[5], err);
+  if (rc == TEA_OK) rc = tea_provider_actor_new(&p[6], err);
+  for (size_t i = 0; i < 7; i++) {
+    if (!p[i]) continue;
+    if (rc == TEA_OK) {
+      rc = tea_host_add_provider(n->host, p[i], err);
+      if (rc == TEA_OK) continue;
+    }
+    tea_provider_free(p[i]);
+  }
+  return rc;
+}
+
+static tea_code open_tpm(tea_node *n, tea_error *err) {
+  const char *b = n->cfg.tpm;
+  if (strcmp(b, "soft") == 0) return tea_tpm_open_soft(n->cfg.state_dir, &n->tpm, err);
+  if (strncmp(b, "swtpm:", 6) == 0) {
+    char host[200];
+    unsigned port;
+    if (sscanf(b + 6, "%199[^:]:%u", host, &port) != 2)
+      return tea_fail(err, TEA_ERR_ARG, "tpm backend \"%s\": expected swtpm:HOST:PORT", b);
+    char tcti[256];
+    snprintf(tcti, sizeof tcti, "swtpm:host=%s,port=%u", host, port);
+    return tea_tpm_open_tss2(tcti, &n->tpm, err);
+  }
+  if (strcmp(b, "device") == 0) return tea_tpm_open_tss2("device:/dev/tpmrm0", &n->tpm, err);
+  return tea_fail(err, TEA_ERR_ARG, "unknown tpm backend \"%s\" (soft, swtpm:HOST:PORT, device)", b);
+}
+
+tea_code tea_node_open(const tea_node_config *c, const char *config_path, const char *exe_path,
+                       tea_node **out, tea_error *err) {
+  *out = NULL;
+  tea_node *n = calloc(1, sizeof *n);
+  if (!n) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  n->cfg = *c;
+  snprintf(n->config_path, sizeof n->config_path, "%s", config_path ? config_path : "");
+  pthread_mutex_init(&n->lock, NULL);
+  tea_eventlog_init(&n->log);
+  tea_code rc;
+  if (mkdir(c->state_dir, 0700) != 0 && errno != EEXIST) {
+    rc = tea_fail(err, TEA_ERR_IO, "cannot create %s: %s", c->state_dir, strerror(errno));
+    goto fail;
+  }
+  if ((rc = tea_node_keys_load_or_create(c->state_dir, &n->keys, err)) != TEA_OK) goto fail;
+  if ((rc = open_tpm(n, err)) != TEA_OK) goto fail;
+
+  /* Measured boot: the runtime first, then its configuration. */
+  if ((rc = tea_measure_file(n->tpm, &n->log, TEA_EV_RUNTIME, exe_path, "teanode", err)) != TEA_OK)
+    goto fail;
+  memcpy(n->runtime, n->log.ev[n->log.n - 1].digest, TEA_SHA256_LEN);
+  if (n->config_path[0] &&
+      (rc = tea_measure_file(n->tpm, &n->log, TEA_EV_CONFIG, n->config_path, "node.ini", err)) !=
+          TEA_OK)
+    goto fail;
+
+  tea_ledger_store *store;
+  if ((rc = tea_ledger_store_file_open(&store, c->ledger, err)) != TEA_OK) goto fail;
+  /* the ledger owns its store from here on, also when opening fails */
+  if ((rc = tea_ledger_open(&n->ledger, store, err)) != TEA_OK) goto fail;
+  node_policy_init(&n->policy, n->ledger);
+
+  char blobs[TEA_NODE_PATH_MAX + 8];
+  snprintf(blobs, sizeof blobs, "%s/blobs", c->state_dir);
+  if ((rc = tea_blobstore_open(&n->blobs, blobs, 0, err)) != TEA_OK) goto fail;
+
+  tea_host_config hc = {.measure = measure_actor, .measure_user = n};
+  if ((rc = tea_host_new(&hc, &n->host, err)) != TEA_OK) goto fail;
+  if ((rc = add_providers(n, err)) != TEA_OK) goto fail;
+  if ((rc = node_receipts_load(n, err)) != TEA_OK) goto fail;
+  *out = n;
+  return TEA_OK;
+fail:
+  tea_node_close(n);
+  return rc;
+}
+
+tea_code tea_node_start(tea_node *n, tea_error *err) {
+  tea_http_config hc = {
+      .bind = n->cfg.bind,
+      .port = n->cfg.port,
+      .max_body = n->cfg.max_body,
+      .threads = n->cfg.threads,
+  };
+  return tea_http_start(&hc, node_handle, n, &n->http, err);
+}
+
+uint16_t tea_node_port(const tea_node *n) { return n->http ? tea_http_port(n->http) : 0; }
+
+void tea_node_stop(tea_node *n) {
+  if (!n || !n->http) return;
+  tea_http_stop(n->http);
+  n->http = NULL;
+}
+
+void tea_node_close(tea_node *n) {
+  if (!n) return;
+  tea_node_stop(n);
+  tea_host_free(n->host);
+  tea_blobstore_close(n->blobs);
+  tea_ledger_close(n->ledger);
+  tea_tpm_close(n->tpm);
+  tea_eventlog_free(&n->log);
+  tea_node_keys_wipe(&n->keys);
+  pthread_mutex_destroy(&n->lock);
+  free(n);
+}

@@ -1,0 +1,230 @@
+/* Proof-of-trust receipts: deterministic CBOR, signed by the node key over a
+ * domain-separated hash of every field except the attached quote and the signature.
+ * That hash chains receipts (prev) and is the qualifying data of an attached quote,
+ * so the quote cannot be moved to another receipt. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trust/internal.h"
+
+#define RECEIPT_TYPE "tea/receipt"
+#define RECEIPT_VERSION 1
+#define RECEIPT_TAG "tea/receipt/v1"
+#define BODY_FIELDS 22
+
+void tea_receipt_init(tea_receipt *r) {
+  memset(r, 0, sizeof *r);
+  tea_eventlog_init(&r->quote.log);
+}
+
+void tea_receipt_free(tea_receipt *r) {
+  tea_evidence_free(&r->quote);
+  r->has_quote = false;
+}
+
+static void put_body(tea_cbor_enc *e, const tea_receipt *r, size_t extra) {
+  size_t np = r->nproviders <= TEA_RECEIPT_MAX_PROVIDERS ? r->nproviders : 0;
+  size_t nl = r->nonce_len <= sizeof r->nonce ? r->nonce_len : 0;
+  tea_cbor_begin_map(e, BODY_FIELDS + extra);
+  tea_cbor_put_cstr(e, "type");
+  tea_cbor_put_cstr(e, RECEIPT_TYPE);
+  tea_cbor_put_cstr(e, "v");
+  tea_cbor_put_uint(e, RECEIPT_VERSION);
+  tea_cbor_put_cstr(e, "node");
+  tea_cbor_put_bytes(e, r->node, TEA_ED25519_PK_LEN);
+  tea_cbor_put_cstr(e, "runtime");
+  tea_cbor_put_bytes(e, r->runtime, TEA_SHA256_LEN);
+  tea_cbor_put_cstr(e, "runtime_version");
+  tea_cbor_put_cstr(e, r->runtime_version);
+  tea_cbor_put_cstr(e, "actor");
+  tea_cbor_put_cstr(e, r->actor);
+  tea_cbor_put_cstr(e, "cid");
+  tea_cbor_put_cstr(e, r->cid);
+  tea_cbor_put_cstr(e, "issuer");
+  tea_cbor_put_cstr(e, r->issuer);
+  tea_cbor_put_cstr(e, "revision");
+  tea_cbor_put_uint(e, r->revision);
+  tea_cbor_put_cstr(e, "providers");
+  tea_cbor_begin_array(e, np);
+  for (size_t i = 0; i < np; i++) tea_cbor_put_bytes(e, r->providers[i], TEA_SHA256_LEN);
+  tea_cbor_end(e);
+  tea_cbor_put_cstr(e, "height");
+  tea_cbor_put_uint(e, r->height);
+  tea_cbor_put_cstr(e, "block");
+  tea_cbor_put_bytes(e, r->block, TEA_SHA256_LEN);
+  tea_cbor_put_cstr(e, "request");
+  tea_cbor_put_cstr(e, r->request);
+  tea_cbor_put_cstr(e, "nonce");
+  tea_cbor_put_bytes(e, r->nonce, nl);
+  tea_cbor_put_cstr(e, "input");
+  tea_cbor_put_bytes(e, r->input, TEA_SHA256_LEN);
+  tea_cbor_put_cstr(e, "output");
+  tea_cbor_put_bytes(e, r->output, TEA_SHA256_LEN);
+  tea_cbor_put_cstr(e, "transcript");
+  tea_cbor_put_bytes(e, r->transcript, TEA_SHA256_LEN);
+  tea_cbor_put_cstr(e, "fuel");
+  tea_cbor_put_uint(e, r->fuel);
+  tea_cbor_put_cstr(e, "status");
+  tea_cbor_put_int(e, r->status);
+  tea_cbor_put_cstr(e, "time");
+  tea_cbor_put_uint(e, r->time);
+  tea_cbor_put_cstr(e, "seq");
+  tea_cbor_put_uint(e, r->seq);
+  tea_cbor_put_cstr(e, "prev");
+  tea_cbor_put_bytes(e, r->prev, TEA_SHA256_LEN);
+}
+
+tea_code tea_receipt_hash(const tea_receipt *r, uint8_t out[TEA_SHA256_LEN], tea_error *err) {
+  tea_cbor_enc e;
+  tea_cbor_enc_init(&e);
+  put_body(&e, r, 0);
+  tea_cbor_end(&e);
+  uint8_t *buf;
+  size_t len;
+  tea_code rc = tea_cbor_enc_finish(&e, &buf, &len, err);
+  tea_cbor_enc_free(&e);
+  if (rc) return rc;
+  rc = tea_trust_tagged_hash(RECEIPT_TAG, out, err, 1, buf, len);
+  free(buf);
+  return rc;
+}
+
+tea_code tea_receipt_sign(tea_receipt *r, const tea_node_keys *keys, tea_error *err) {
+  memcpy(r->node, keys->ed_pk, TEA_ED25519_PK_LEN);
+  uint8_t h[TEA_SHA256_LEN];
+  tea_code rc = tea_receipt_hash(r, h, err);
+  return rc ? rc : tea_trust_sign(keys->ed_sk, h, r->sig, err);
+}
+
+tea_code tea_receipt_attach_quote(tea_receipt *r, tea_tpm *t, const tea_eventlog *log, tea_error *err) {
+  uint8_t h[TEA_SHA256_LEN];
+  tea_code rc = tea_receipt_hash(r, h, err);
+  if (rc) return rc;
+  tea_evidence_free(&r->quote);
+  memset(&r->quote, 0, sizeof r->quote);
+  memcpy(r->quote.node, r->node, TEA_ED25519_PK_LEN);
+  r->quote.height = r->height;
+  memcpy(r->quote.block, r->block, TEA_SHA256_LEN);
+  rc = tea_evidence_collect(t, log, h, sizeof h, &r->quote, err);
+  if (rc) {
+    tea_evidence_free(&r->quote);
+    return rc;
+  }
+  r->has_quote = true;
+  return TEA_OK;
+}
+
+tea_code tea_receipt_encode(const tea_receipt *r, uint8_t **out, size_t *out_len, tea_error *err) {
+  tea_cbor_enc e;
+  tea_cbor_enc_init(&e);
+  put_body(&e, r, r->has_quote ? 2 : 1);
+  if (r->has_quote) {
+    tea_cbor_put_cstr(&e, "quote");
+    tea_evidence_put(&e, &r->quote);
+  }
+  tea_cbor_put_cstr(&e, "sig");
+  tea_cbor_put_bytes(&e, r->sig, TEA_ED25519_SIG_LEN);
+  tea_cbor_end(&e);
+  tea_code rc = tea_cbor_enc_finish(&e, out, out_len, err);
+  tea_cbor_enc_free(&e);
+  return rc;
+}
+
+static const char *const field_names[] = {
+    "type", "v",      "node",    "runtime", "runtime_version", "actor", "cid",        "issuer",
+    "revision", "providers", "height", "block", "request", "nonce", "input", "output", "transcript",
+    "fuel", "status", "time",    "seq",     "prev",            "quote", "sig",
+};
+#define NFIELDS (sizeof field_names / sizeof field_names[0])
+
+static tea_code read_field(tea_cbor_reader *r, unsigned f, tea_receipt *x, tea_error *err) {
+  uint64_t u, n;
+  const uint8_t *p;
+  size_t len;
+  tea_code rc;
+  switch (f) {
+  case 0: return tea_cbor_expect_text(r, RECEIPT_TYPE, err);
+  case 1:
+    if ((rc = tea_cbor_read_uint(r, &u, err))) return rc;
+    return u == RECEIPT_VERSION ? TEA_OK : tea_fail(err, TEA_ERR_UNSUPPORTED, "receipt: version %llu", (unsigned long long)u);
+  case 2: return tea_trust_read_fixed(r, x->node, TEA_ED25519_PK_LEN, "node", err);
+  case 3: return tea_trust_read_fixed(r, x->runtime, TEA_SHA256_LEN, "runtime", err);
+  case 4: return tea_trust_read_cstr(r, x->runtime_version, sizeof x->runtime_version, "runtime_version", err);
+  case 5: return tea_trust_read_cstr(r, x->actor, sizeof x->actor, "actor", err);
+  case 6: return tea_trust_read_cstr(r, x->cid, sizeof x->cid, "cid", err);
+  case 7: return tea_trust_read_cstr(r, x->issuer, sizeof x->issuer, "issuer", err);
+  case 8: return tea_cbor_read_uint(r, &x->revision, err);
+  case 9:
+    if ((rc = tea_cbor_read_array(r, &n, err))) return rc;
+    if (n > TEA_RECEIPT_MAX_PROVIDERS) return tea_fail(err, TEA_ERR_LIMIT, "receipt: too many providers");
+    x->nproviders = (size_t)n;
+    for (size_t i = 0; i < x->nproviders; i++)
+      if ((rc = tea_trust_read_fixed(r, x->providers[i], TEA_SHA256_LEN, "provider", err))) return rc;
+    return TEA_OK;
+  case 10: return tea_cbor_read_uint(r, &x->height, err);
+  case 11: return tea_trust_read_fixed(r, x->block, TEA_SHA256_LEN, "block", err);
+  case 12: return tea_trust_read_cstr(r, x->request, sizeof x->request, "request", err);
+  case 13:
+    if ((rc = tea_cbor_read_bytes(r, &p, &len, err))) return rc;
+    if (len > sizeof x->nonce) return tea_fail(err, TEA_ERR_LIMIT, "receipt: client nonce over 64 bytes");
+    memcpy(x->nonce, p, len);
+    x->nonce_len = len;
+    return TEA_OK;
+  case 14: return tea_trust_read_fixed(r, x->input, TEA_SHA256_LEN, "input", err);
+  case 15: return tea_trust_read_fixed(r, x->output, TEA_SHA256_LEN, "output", err);
+  case 16: return tea_trust_read_fixed(r, x->transcript, TEA_SHA256_LEN, "transcript", err);
+  case 17: return tea_cbor_read_uint(r, &x->fuel, err);
+  case 18: return tea_cbor_read_int(r, &x->status, err);
+  case 19: return tea_cbor_read_uint(r, &x->time, err);
+  case 20: return tea_cbor_read_uint(r, &x->seq, err);
+  case 21: return tea_trust_read_fixed(r, x->prev, TEA_SHA256_LEN, "prev", err);
+  case 22:
+    if ((rc = tea_evidence_read(r, &x->quote, err))) return rc;
+    x->has_quote = true;
+    return TEA_OK;
+  case 23: return tea_trust_read_fixed(r, x->sig, TEA_ED25519_SIG_LEN, "sig", err);
+  }
+  return tea_fail(err, TEA_ERR_INVALID, "receipt: unknown field");
+}
+
+tea_code tea_receipt_decode(const uint8_t *buf, size_t len, tea_receipt *x, tea_error *err) {
+  tea_receipt_init(x);
+  tea_cbor_reader r;
+  uint64_t n;
+  tea_code rc = tea_cbor_reader_init(&r, buf, len, err);
+  if (!rc) rc = tea_cbor_read_map(&r, &n, err);
+  if (rc) return rc;
+  if (n != BODY_FIELDS + 1 && n != BODY_FIELDS + 2)
+    return tea_fail(err, TEA_ERR_INVALID, "receipt: %llu fields", (unsigned long long)n);
+  uint32_t seen = 0;
+  for (uint64_t i = 0; i < n; i++) {
+    const char *k;
+    size_t kl;
+    if ((rc = tea_cbor_read_text(&r, &k, &kl, err))) goto fail;
+    unsigned f = 0;
+    while (f < NFIELDS && !tea_trust_key_is(k, kl, field_names[f])) f++;
+    if (f == NFIELDS || (seen & (1u << f))) {
+      rc = tea_fail(err, TEA_ERR_INVALID, "receipt: unknown or repeated field %.*s", (int)(kl > 32 ? 32 : kl), k);
+      goto fail;
+    }
+    seen |= 1u << f;
+    if (f == 22 && x->has_quote) {
+      rc = tea_fail(err, TEA_ERR_INVALID, "receipt: repeated quote");
+      goto fail;
+    }
+    if ((rc = read_field(&r, f, x, err))) goto fail;
+  }
+  /* Every field but the quote is required. */
+  if ((seen | (1u << 22)) != (1u << NFIELDS) - 1) {
+    rc = tea_fail(err, TEA_ERR_INVALID, "receipt: missing fields");
+    goto fail;
+  }
+  if (x->has_quote && (x->quote.registration || memcmp(x->quote.node, x->node, TEA_ED25519_PK_LEN) != 0)) {
+    rc = tea_fail(err, TEA_ERR_INVALID, "receipt: attached quote is from another node");
+    goto fail;
+  }
+  return TEA_OK;
+fail:
+  tea_receipt_free(x);
+  return rc;
+}
