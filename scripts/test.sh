@@ -66,6 +66,9 @@ for build in "$@"; do
   if [ -x "$root/tests/wasi/run.sh" ] && [ -x "$build/src/cli/teanode" ]; then
     run wasi sh "$root/tests/wasi/run.sh" "$build"
   fi
+  if [ -x "$build/src/cli/teanode" ]; then
+    run e2e sh "$root/tests/e2e/run.sh" "$build"
+  fi
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,82 @@
+#!/bin/sh
+# End-to-end tests: real teanode processes on loopback. TAP output.
+#   1     the demo network (scripts/demo.sh): sync, code by CID, verified receipts,
+#         forged receipt and modified binary caught
+#   2..   one node: bad HTTP gets 4xx and the node keeps serving; status and metrics;
+#         a restart keeps the node's identity, ledger and receipt chain
+# Usage: tests/e2e/run.sh BUILD_DIR
+set -u
+build=$(cd "${1:-build}" && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
+TN="$build/src/cli/teanode"
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+
+if sh "$root/scripts/demo.sh" "$build" >"${TMPDIR:-/tmp}/tea-e2e-demo.log" 2>&1; then
+  ok "demo network: sync, fetch by CID, verified receipt, forgery and modified binary caught"
+else
+  not_ok "demo network (log follows)"
+  sed 's/^/# /' "${TMPDIR:-/tmp}/tea-e2e-demo.log" | tail -n 40
+fi
+
+work=$(mktemp -d /tmp/tea-e2e.XXXXXX)
+pid=""
+stop_node() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=""; }
+trap 'stop_node; rm -rf "$work"' EXIT INT TERM
+cd "$work" || exit 1
+port=$((40000 + $$ % 20000))
+url="http://127.0.0.1:$port"
+
+# a one-node network: committee of one, the hello actor, the node registered
+"$TN" ledger keygen --out c.key >c.pub
+"$TN" ledger init --dir ledger --member "$(cat c.pub)" --threshold 1 --key c.key >/dev/null
+"$TN" actor keygen -o dev.seed >dev.out 2>&1
+issuer=$(sed -n 's/.*hex (for ledger records): *//p' dev.out)
+cid=$("$TN" actor sign "$build/actors/hello.wasm" -o hello.wasm --key dev.seed --name hello --cap tea:log | tail -n 1)
+"$TN" init --state node --port "$port" >node.id
+cp ledger/ledger.log node/ledger.log
+"$TN" register --state node --out node.tx
+"$TN" ledger tx runtime.approve --dir ledger --key c.key --out rt.tx --hash "$(sha256sum "$TN" | cut -d' ' -f1)" \
+  --version 0.1.0 --platform test >/dev/null
+"$TN" ledger tx actor.register --dir ledger --key c.key --out a.tx --name hello --cid "$cid" \
+  --issuer "$issuer" --cap tea:log >/dev/null
+"$TN" ledger propose --dir ledger --out p --key c.key rt.tx a.tx node.tx >/dev/null
+cp ledger/ledger.log node/ledger.log
+"$TN" cas put --store node/blobs hello.wasm >/dev/null
+
+start_node() {
+  "$TN" run --state node >>node.log 2>&1 &
+  pid=$!
+  for _ in $(seq 50); do curl -sf "$url/v1/status" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+check "node starts and reports itself active" 'start_node && curl -sf "$url/v1/status" | grep -q "\"status\":\"active\""'
+
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+check "oversized body gets 413" '[ "$(head -c 2000000 /dev/zero | code --data-binary @- "$url/v1/actors/hello/hello")" = 413 ]'
+check "unknown route gets 404" '[ "$(code "$url/v2/nothing")" = 404 ]'
+check "malformed actor path gets 400" '[ "$(code -X POST "$url/v1/actors/he%20llo")" = 400 ]'
+check "unknown actor gets 404" '[ "$(code -X POST "$url/v1/actors/nobody/op")" = 404 ]'
+check "bad attestation nonce gets 400" '[ "$(code "$url/v1/attest?nonce=zz")" = 400 ]'
+check "garbage instead of HTTP gets 400" \
+  'printf "NOT HTTP AT ALL\r\n\r\n" | timeout 5 nc -q 2 127.0.0.1 "$port" 2>/dev/null | head -n 1 | grep -q " 400 " || printf "NOT HTTP\r\n\r\n" | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port; cat >&3; head -n 1 <&3" | grep -q " 400 "'
+check "attestation evidence for a good nonce" \
+  '[ "$(code "$url/v1/attest?nonce=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n")")" = 200 ]'
+printf 'e2e' >in.txt
+check "the node still serves a verified call after the bad requests" \
+  '"$TN" call --node "$url" --ledger client.log --input in.txt --receipt r1.cbor hello hello 2>/dev/null | grep -qx "Hello, e2e!"'
+check "metrics count requests, errors and actor calls" \
+  'curl -sf "$url/metrics" >m.txt && grep -q "^tea_request_errors_total [1-9]" m.txt && grep -q "^tea_actor_calls_total [1-9]" m.txt'
+id1=$(curl -sf "$url/v1/status" | sed 's/.*"node":"\([0-9a-f]*\)".*/\1/')
+stop_node
+check "after a restart: same node id, same ledger" \
+  'start_node && curl -sf "$url/v1/status" | grep -q "\"node\":\"$id1\".*\"ledger_height\":1"'
+check "after a restart the receipt chain continues (seq 1, previous = the first receipt)" \
+  '"$TN" call --node "$url" --ledger client.log --input in.txt --receipt r2.cbor hello hello >/dev/null 2>&1 &&
+   "$TN" verify r2.cbor --ledger ledger --prev r1.cbor >v.txt 2>&1 && grep -q "chain *pass" v.txt'
+stop_node
+echo "1..$n"
+[ "$failed" -eq 0 ]
