@@ -7,8 +7,18 @@
 typedef struct entry {
   char *module;
   char *name;
+  uint32_t hash; /* of module and name, to skip most string compares */
   tea_wasm_extern ext;
 } entry;
+
+/* FNV-1a over "module\0name". */
+static uint32_t key_hash(const char *module, const char *name) {
+  uint32_t h = 2166136261u;
+  for (const char *p = module; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+  h = (h ^ 0u) * 16777619u;
+  for (const char *p = name; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+  return h;
+}
 
 struct tea_wasm_linker {
   entry *entries;
@@ -30,21 +40,18 @@ void tea_wasm_linker_free(tea_wasm_linker *l) {
   free(l);
 }
 
+/* The newest definition wins, so define() may simply append. */
 static entry *find(tea_wasm_linker *l, const char *module, const char *name) {
+  uint32_t h = key_hash(module, name);
   for (size_t i = l->n; i > 0; i--) {
     entry *e = &l->entries[i - 1];
-    if (strcmp(e->module, module) == 0 && strcmp(e->name, name) == 0) return e;
+    if (e->hash == h && strcmp(e->name, name) == 0 && strcmp(e->module, module) == 0) return e;
   }
   return NULL;
 }
 
 tea_code tea_wasm_linker_define(tea_wasm_linker *l, const char *module, const char *name,
                                 tea_wasm_extern ext, tea_error *err) {
-  entry *e = find(l, module, name);
-  if (e) {
-    e->ext = ext;
-    return TEA_OK;
-  }
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 32;
     entry *ne = realloc(l->entries, cap * sizeof *ne);
@@ -58,7 +65,7 @@ tea_code tea_wasm_linker_define(tea_wasm_linker *l, const char *module, const ch
     free(n);
     return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
   }
-  l->entries[l->n++] = (entry){m, n, ext};
+  l->entries[l->n++] = (entry){m, n, key_hash(module, name), ext};
   return TEA_OK;
 }
 

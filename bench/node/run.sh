@@ -1,0 +1,62 @@
+#!/bin/sh
+# Node throughput: calls per second and latency (p50, p99) of a trivial actor
+# call with a signed receipt, next to the same HTTP server answering a fixed
+# body (the ceiling), both with wrk on loopback; and the node's memory idle
+# and under load. Usage: bench/node/run.sh BUILD_DIR [SECONDS]
+set -eu
+build=$(cd "${1:-build}" && pwd)
+secs=${2:-5}
+TN="$build/src/cli/teanode"
+command -v wrk >/dev/null 2>&1 || { apt-get install -y -qq wrk >/dev/null 2>&1 || true; }
+command -v wrk >/dev/null 2>&1 || { echo "node bench: wrk is not installed" >&2; exit 1; }
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d /tmp/tea-nodebench.XXXXXX)
+pids=""
+trap 'for p in $pids; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$work"' EXIT INT TERM
+cd "$work"
+port=$((30000 + $$ % 20000))
+
+measure() { # label url [wrk args...]: prints "label req/s p50 p99"
+  label=$1
+  url=$2
+  shift 2
+  wrk -t2 -c32 -d"${secs}s" --latency "$@" "$url" >wrk.out 2>&1
+  rps=$(awk '/Requests\/sec/ {print $2}' wrk.out)
+  p50=$(awk '$1 == "50%" {print $2}' wrk.out)
+  p99=$(awk '$1 == "99%" {print $2}' wrk.out)
+  errs=$(awk '/Non-2xx|Socket errors/ {print}' wrk.out | tr '\n' ' ')
+  printf '%-34s %10s req/s   p50 %8s   p99 %8s  %s\n' "$label" "$rps" "$p50" "$p99" "$errs"
+  echo "$rps" >"$label.rps"
+}
+
+"$build/bench/node/tea_static_http" "$((port + 1))" 2 &
+pids="$pids $!"
+
+# a one-node network with the hello actor (its "echo" operation is trivial)
+"$TN" ledger keygen --out c.key >c.pub
+"$TN" ledger init --dir ledger --member "$(cat c.pub)" --threshold 1 --key c.key >/dev/null
+"$TN" actor keygen -o dev.seed >dev.out 2>&1
+issuer=$(sed -n 's/.*hex (for ledger records): *//p' dev.out)
+cid=$("$TN" actor sign "$build/actors/hello.wasm" -o hello.wasm --key dev.seed --name hello --cap tea:log | tail -n 1)
+"$TN" init --state node --port "$port" >/dev/null
+cp ledger/ledger.log node/ledger.log
+"$TN" register --state node --out node.tx
+"$TN" ledger tx runtime.approve --dir ledger --key c.key --out rt.tx --hash "$(sha256sum "$TN" | cut -d' ' -f1)" --version b --platform b >/dev/null
+"$TN" ledger tx actor.register --dir ledger --key c.key --out a.tx --name hello --cid "$cid" --issuer "$issuer" --cap tea:log >/dev/null
+"$TN" ledger propose --dir ledger --out p --key c.key rt.tx a.tx node.tx >/dev/null
+cp ledger/ledger.log node/ledger.log
+"$TN" cas put --store node/blobs hello.wasm >/dev/null
+"$TN" run --state node >node.log 2>&1 &
+node_pid=$!
+pids="$pids $node_pid"
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/v1/status" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -sf -X POST --data tea "http://127.0.0.1:$port/v1/actors/hello/echo" >/dev/null
+idle=$(awk '/VmRSS/ {print $2}' "/proc/$node_pid/status")
+
+echo "node benchmark: wrk -t2 -c32 -d${secs}s on loopback (2 cores shared by wrk and the server)"
+measure "static response (ceiling)" "http://127.0.0.1:$((port + 1))/"
+measure "actor call + signed receipt" "http://127.0.0.1:$port/v1/actors/hello/echo" -s "$here/post.lua"
+peak=$(awk '/VmHWM/ {print $2}' "/proc/$node_pid/status")
+ratio=$(awk -v a="$(cat 'actor call + signed receipt.rps')" -v b="$(cat 'static response (ceiling).rps')" 'BEGIN { printf "%.2f", a / b }')
+echo "node/ceiling: $ratio (target >= 0.5)"
+echo "node memory: idle ${idle} KiB RSS, peak under load ${peak} KiB"
