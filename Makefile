@@ -31,6 +31,7 @@ demo: all
 
 bench: all
 	@sh bench/run.sh --teanode $(BUILD)/src/cli/teanode
+	@sh bench/node/run.sh $(BUILD)
 
 fuzz: deps
 	@sh scripts/fuzz.sh $(FUZZ_SECONDS)
