@@ -17,7 +17,7 @@ pids=""
 cleanup() {
   for p in $pids; do kill "$p" 2>/dev/null || true; done
   for p in $pids; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
+  if [ -n "${DEMO_KEEP:-}" ]; then echo "demo: kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT INT TERM
 cd "$work"
@@ -44,7 +44,7 @@ for i in 1 2 3; do
   peer=""
   [ "$i" -gt 1 ] && peer="--peer http://127.0.0.1:$((base + 1))"
   # shellcheck disable=SC2086
-  "$TN" init --state "n$i" --port "$port" $peer >"n$i.id"
+  "$TN" init --state "n$i" --port "$port" --attest-interval 1 $peer >"n$i.id"
   cp ledger/ledger.log "n$i/ledger.log"
   "$TN" register --state "n$i" --out "n$i.tx"
   echo "node $i: $(sed -n 's/^node //p' "n$i.id") on port $port"
@@ -53,7 +53,7 @@ done
 step "A fourth node runs a modified teanode binary (one byte appended)"
 cp "$TN" teanode-modified
 printf 'x' >>teanode-modified
-"$TN" init --state n4 --port $((base + 4)) >/dev/null
+"$TN" init --state n4 --port $((base + 4)) --peer "http://127.0.0.1:$((base + 1))" | sed -n 's/^node //p' >n4.id
 cp ledger/ledger.log n4/ledger.log
 ./teanode-modified register --state n4 --out n4.tx
 
@@ -123,5 +123,38 @@ if "$TN" call --node "http://127.0.0.1:$((base + 4))" --ledger client-ledger.log
   fail "the modified node's receipt verified"
 fi
 grep -E 'runtime' bad.err | head -n 1
+
+step "The nodes attest each other every second; the committee collects their verdicts into a block"
+sleep 2.5
+"$TN" collect --node "http://127.0.0.1:$((base + 1))" --node "http://127.0.0.1:$((base + 2))" \
+  --node "http://127.0.0.1:$((base + 3))" --out verdicts >verdicts.list
+echo "$(wc -l <verdicts.list) verdicts collected"
+# shellcheck disable=SC2046
+"$TN" ledger propose --dir ledger --out block2 --key c1.key $(cat verdicts.list) >/dev/null
+"$TN" ledger approve --dir ledger --key c2.key block2
+"$TN" publish --dir ledger --node "http://127.0.0.1:$((base + 1))"
+"$TN" ledger status --dir ledger | tee status.txt | grep -E 'quarantined|suspicious|active'
+n4=$(cat n4.id)
+grep "$n4" status.txt | grep -q quarantined || fail "the modified node was not quarantined"
+for i in 1 2 3; do
+  grep "$(sed -n 's/^node //p' "n$i.id")" status.txt | grep -q active || fail "honest node $i lost its active status"
+done
+
+step "Node 4 learns it is quarantined and refuses calls; clients choose among the active nodes"
+for _ in $(seq 50); do
+  curl -sf "http://127.0.0.1:$((base + 4))/v1/status" | grep -q '"status":"quarantined"' && break
+  sleep 0.2
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data x "http://127.0.0.1:$((base + 4))/v1/actors/hello/hello")
+echo "node 4 answers a call with HTTP $code"
+[ "$code" = 503 ] || fail "the quarantined node still serves"
+for _ in $(seq 50); do
+  "$TN" ledger status --dir ledger >/dev/null
+  curl -sf "http://127.0.0.1:$((base + 3))/v1/status" | grep -q '"ledger_height":2' && break
+  sleep 0.2
+done
+"$TN" call --ledger client-ledger.log --input name.txt hello hello >out2.txt 2>call2.err ||
+  { cat call2.err; fail "a call without --node failed"; }
+echo "a call without naming a node: $(cat out2.txt) (verified)"
 
 printf '\ndemo: ok (every step behaved as expected)\n'

@@ -31,6 +31,8 @@ typedef struct tea_node_config {
   char peers[TEA_NODE_MAX_PEERS][256];
   size_t max_body;        /* bytes; default 1 MiB */
   unsigned threads;       /* HTTP worker threads; default 2 */
+  unsigned attest_interval; /* seconds between attestation rounds; 0: never; default 30 */
+  unsigned attest_sample;   /* peers challenged per round; default 3 */
   char tls_cert[TEA_NODE_PATH_MAX]; /* both set: HTTPS */
   char tls_key[TEA_NODE_PATH_MAX];
 } tea_node_config;
@@ -51,6 +53,10 @@ tea_code tea_node_start(tea_node *n, tea_error *err);
 uint16_t tea_node_port(const tea_node *n);
 /* One round of background work: ledger sync from peers. Returns blocks added. */
 size_t tea_node_sync(tea_node *n);
+/* One attestation round: challenge up to `sample` random peers from the
+ * ledger's registry and keep a signed verdict for each that answers.
+ * Returns how many were challenged. */
+size_t tea_node_attest_round(tea_node *n, size_t sample);
 void tea_node_stop(tea_node *n);
 void tea_node_close(tea_node *n);
 

@@ -14,6 +14,8 @@ int tea_cmd_verify(int argc, char **argv);
 int tea_cmd_init(int argc, char **argv);
 int tea_cmd_run(int argc, char **argv);
 int tea_cmd_register(int argc, char **argv);
+int tea_cmd_collect(int argc, char **argv);
+int tea_cmd_publish(int argc, char **argv);
 int tea_cmd_call(int argc, char **argv);
 int tea_cmd_ledger(int argc, char **argv);
 int tea_cmd_cas(int argc, char **argv);

@@ -16,29 +16,32 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/ledger_cli.h"
 #include "tea/ledger.h"
 
 #define FAIL 1
 #define MAX_MEMBERS TEA_LEDGER_MAX_COMMITTEE
 
-static const char *dir_default(void) {
+const char *lcli_dir_default(void) {
   const char *d = getenv("TEA_LEDGER_DIR");
   return d && *d ? d : "ledger";
 }
 
-static int err_out(const tea_error *err) {
+int lcli_err_out(const tea_error *err) {
   fprintf(stderr, "error: %s\n", err->msg[0] ? err->msg : tea_code_name(err->code));
   return FAIL;
 }
 
-static int usage_err(const char *cmd, const char *what) {
+int lcli_usage_err(const char *cmd, const char *what) {
   fprintf(stderr, "teanode ledger %s: %s (try --help)\n", cmd, what);
   return TEA_CLI_USAGE;
 }
 
+/* ---- helpers shared with cmd_ledger_tx.c (cli/ledger_cli.h) ---- */
+
 /* ---- files ---- */
 
-static uint8_t *slurp(const char *path, size_t *len, size_t max, tea_error *err) {
+uint8_t *lcli_slurp(const char *path, size_t *len, size_t max, tea_error *err) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     tea_fail(err, TEA_ERR_IO, "%s: %s", path, strerror(errno));
@@ -70,7 +73,7 @@ static uint8_t *slurp(const char *path, size_t *len, size_t max, tea_error *err)
 }
 
 /* Write-then-rename, so a reader never sees half a proposal. */
-static tea_code spit(const char *path, const uint8_t *buf, size_t n, tea_error *err) {
+tea_code lcli_spit(const char *path, const uint8_t *buf, size_t n, tea_error *err) {
   char tmp[4096];
   if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
     return tea_fail(err, TEA_ERR_ARG, "path too long");
@@ -86,7 +89,7 @@ static tea_code spit(const char *path, const uint8_t *buf, size_t n, tea_error *
   return TEA_OK;
 }
 
-static tea_code open_ledger(const char *dir, bool create, tea_ledger **l, tea_error *err) {
+tea_code lcli_open_ledger(const char *dir, bool create, tea_ledger **l, tea_error *err) {
   /* With $TEA_LEDGER_ETCD the blocks live in etcd (DIR still holds proposals). */
   const char *etcd = getenv("TEA_LEDGER_ETCD");
   if (etcd && *etcd) {
@@ -112,7 +115,7 @@ static tea_code open_ledger(const char *dir, bool create, tea_ledger **l, tea_er
 
 /* ---- values ---- */
 
-static bool parse_u64(const char *s, uint64_t *v) {
+bool lcli_parse_u64(const char *s, uint64_t *v) {
   if (!s || !*s || *s == '-' || *s == '+') return false;
   errno = 0;
   char *end;
@@ -122,30 +125,30 @@ static bool parse_u64(const char *s, uint64_t *v) {
   return true;
 }
 
-static bool parse_u32(const char *s, uint32_t *v) {
+bool lcli_parse_u32(const char *s, uint32_t *v) {
   uint64_t x;
-  if (!parse_u64(s, &x) || x > UINT32_MAX) return false;
+  if (!lcli_parse_u64(s, &x) || x > UINT32_MAX) return false;
   *v = (uint32_t)x;
   return true;
 }
 
-static bool parse_hex(const char *s, uint8_t *out, size_t want) {
+bool lcli_parse_hex(const char *s, uint8_t *out, size_t want) {
   size_t n;
   return tea_hex_decode(s, strlen(s), out, want, &n, NULL) == TEA_OK && n == want;
 }
 
-static int key_cmp(const void *a, const void *b) { return memcmp(a, b, TEA_LEDGER_KEY_LEN); }
-static int str_cmp(const void *a, const void *b) { return strcmp(a, b); }
+int lcli_key_cmp(const void *a, const void *b) { return memcmp(a, b, TEA_LEDGER_KEY_LEN); }
+int lcli_str_cmp(const void *a, const void *b) { return strcmp(a, b); }
 
-static bool sorted_distinct(const void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+bool lcli_sorted_distinct(const void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
   for (size_t i = 1; i < n; i++)
     if (cmp((const char *)base + (i - 1) * size, (const char *)base + i * size) == 0) return false;
   return true;
 }
 
-static uint64_t now(void) { return (uint64_t)time(NULL); }
+static uint64_t lcli_now(void) { return (uint64_t)time(NULL); }
 
-static void print_cid(const tea_cid *cid) {
+static void lcli_print_cid(const tea_cid *cid) {
   char s[TEA_CID_STR_MAX];
   if (!tea_cid_format(cid, s, NULL)) printf("%s\n", s);
 }
@@ -165,12 +168,12 @@ static int cmd_keygen(int argc, char **argv) {
   while ((ch = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
     if (ch == 'o') out = optarg;
     else if (ch == 'h') return usage_keygen(stdout), 0;
-    else return usage_err("keygen", "unknown option");
+    else return lcli_usage_err("keygen", "unknown option");
   }
-  if (!out || optind != argc) return usage_err("keygen", "needs --out FILE and nothing else");
+  if (!out || optind != argc) return lcli_usage_err("keygen", "needs --out FILE and nothing else");
   tea_error err = {0};
   tea_ledger_keypair kp;
-  if (tea_ledger_keygen(&kp, &err) || tea_ledger_key_save(out, &kp, &err)) return err_out(&err);
+  if (tea_ledger_keygen(&kp, &err) || tea_ledger_key_save(out, &kp, &err)) return lcli_err_out(&err);
   char hex[2 * TEA_LEDGER_KEY_LEN + 1];
   tea_hex_encode(kp.pk, TEA_LEDGER_KEY_LEN, hex);
   sodium_memzero(&kp, sizeof kp);
@@ -205,11 +208,11 @@ static int sign_and_store(tea_ledger *l, const char *dir, tea_ledger_block *b, c
     tea_code c = tea_ledger_key_load(keys[i], &kp, &err);
     if (!c) c = tea_ledger_approve(l, b, &kp, &done, &err);
     sodium_memzero(&kp, sizeof kp);
-    if (c) return err_out(&err);
+    if (c) return lcli_err_out(&err);
   }
   char def[4096];
   if (!path) {
-    if (proposal_path(dir, b, def, sizeof def, &err)) return err_out(&err);
+    if (proposal_path(dir, b, def, sizeof def, &err)) return lcli_err_out(&err);
     path = def;
   }
   if (done) {
@@ -217,12 +220,12 @@ static int sign_and_store(tea_ledger *l, const char *dir, tea_ledger_block *b, c
     tea_ledger_block_cid_at(l, b->height, &cid, NULL);
     unlink(path);
     printf("block %" PRIu64 " appended: ", b->height);
-    print_cid(&cid);
+    lcli_print_cid(&cid);
     return 0;
   }
   uint8_t *buf;
   size_t n;
-  if (tea_ledger_block_encode(b, true, &buf, &n, &err) || spit(path, buf, n, &err)) return err_out(&err);
+  if (tea_ledger_block_encode(b, true, &buf, &n, &err) || lcli_spit(path, buf, n, &err)) return lcli_err_out(&err);
   free(buf);
   printf("%s\n", path);
   fprintf(stderr, "proposal for block %" PRIu64 ": %zu signature(s) so far\n", b->height, b->nsigs);
@@ -250,7 +253,7 @@ static void usage_init(FILE *out) {
 }
 
 static int cmd_init(int argc, char **argv) {
-  const char *dir = dir_default();
+  const char *dir = lcli_dir_default();
   tea_ledger_committee cm = {0};
   tea_ledger_params p = {.quarantine_attestors = 2, .fresh_window = 16, .recover_passes = 2};
   uint8_t chain[32];
@@ -272,29 +275,29 @@ static int cmd_init(int argc, char **argv) {
     switch (ch) {
     case 'd': dir = optarg; break;
     case 'm':
-      if (cm.n == MAX_MEMBERS) return usage_err("init", "too many members");
-      if (!parse_hex(optarg, cm.keys[cm.n++], TEA_LEDGER_KEY_LEN)) return usage_err("init", "--member takes 64 hex digits");
+      if (cm.n == MAX_MEMBERS) return lcli_usage_err("init", "too many members");
+      if (!lcli_parse_hex(optarg, cm.keys[cm.n++], TEA_LEDGER_KEY_LEN)) return lcli_usage_err("init", "--member takes 64 hex digits");
       break;
-    case 't': if (!parse_u32(optarg, &cm.threshold)) return usage_err("init", "bad --threshold"); break;
+    case 't': if (!lcli_parse_u32(optarg, &cm.threshold)) return lcli_usage_err("init", "bad --threshold"); break;
     case 'c':
-      if (!parse_hex(optarg, chain, 32)) return usage_err("init", "--chain-id takes 64 hex digits");
+      if (!lcli_parse_hex(optarg, chain, 32)) return lcli_usage_err("init", "--chain-id takes 64 hex digits");
       has_chain = true;
       break;
-    case 'q': if (!parse_u32(optarg, &p.quarantine_attestors)) return usage_err("init", "bad number"); break;
-    case 'w': if (!parse_u32(optarg, &p.fresh_window)) return usage_err("init", "bad number"); break;
-    case 'r': if (!parse_u32(optarg, &p.recover_passes)) return usage_err("init", "bad number"); break;
+    case 'q': if (!lcli_parse_u32(optarg, &p.quarantine_attestors)) return lcli_usage_err("init", "bad number"); break;
+    case 'w': if (!lcli_parse_u32(optarg, &p.fresh_window)) return lcli_usage_err("init", "bad number"); break;
+    case 'r': if (!lcli_parse_u32(optarg, &p.recover_passes)) return lcli_usage_err("init", "bad number"); break;
     case 'k':
-      if (nkeys == MAX_MEMBERS) return usage_err("init", "too many keys");
+      if (nkeys == MAX_MEMBERS) return lcli_usage_err("init", "too many keys");
       keys[nkeys++] = optarg;
       break;
     case 'h': usage_init(stdout); return 0;
-    default: return usage_err("init", "unknown option");
+    default: return lcli_usage_err("init", "unknown option");
     }
   }
-  if (optind != argc || !cm.n || !cm.threshold) return usage_err("init", "needs --member and --threshold");
+  if (optind != argc || !cm.n || !cm.threshold) return lcli_usage_err("init", "needs --member and --threshold");
   tea_error err = {0};
   tea_ledger *l;
-  if (open_ledger(dir, true, &l, &err)) return err_out(&err);
+  if (lcli_open_ledger(dir, true, &l, &err)) return lcli_err_out(&err);
   if (tea_ledger_count(l)) {
     tea_ledger_close(l);
     fprintf(stderr, "error: %s already has a genesis\n", dir);
@@ -302,234 +305,10 @@ static int cmd_init(int argc, char **argv) {
   }
   tea_ledger_block b;
   int rc;
-  if (tea_ledger_genesis(&b, has_chain ? chain : NULL, &cm, &p, now(), &err)) rc = err_out(&err);
+  if (tea_ledger_genesis(&b, has_chain ? chain : NULL, &cm, &p, lcli_now(), &err)) rc = lcli_err_out(&err);
   else rc = sign_and_store(l, dir, &b, keys, nkeys, NULL);
   tea_ledger_block_free(&b);
   tea_ledger_close(l);
-  return rc;
-}
-
-/* ---- tx ---- */
-
-static void usage_tx(FILE *out) {
-  fprintf(out,
-          "usage: teanode ledger tx KIND [--dir DIR] --key FILE --out FILE [FIELDS]\n\n"
-          "Builds one transaction for the ledger in DIR, signed by FILE's key, and writes\n"
-          "it (canonical CBOR) to --out. KIND and its fields:\n"
-          "  committee.set      --member HEX... --threshold M\n"
-          "  runtime.approve    --hash HEX --version V --platform P\n"
-          "  runtime.retire     --hash HEX --at HEIGHT   (valid below HEIGHT)\n"
-          "  actor.register     --name N --cid CID [--issuer HEX...] [--cap C...] [--min-rev N]\n"
-          "  actor.update         [--fuel N] [--memory BYTES]   (same fields)\n"
-          "  actor.retire       --name N\n"
-          "  provider.register  --name N --artifact PLATFORM=HEX|CID...\n"
-          "  node.register      --ak-file FILE --ak-alg ALG --enc HEX --endpoint URL --tier N\n"
-          "                     [--evidence-file FILE]   (--key is the node key)\n"
-          "  verdict            --subject HEX --vnonce HEX --result pass|fail [--reason TEXT]\n"
-          "                     [--evidence HEX] --fresh-height H   (--key is the attestor)\n"
-          "  node.quarantine    --node HEX [--reason TEXT]\n"
-          "  node.reinstate     --node HEX [--reason TEXT]\n"
-          "  upgrade            --actor N --cid CID --wave TIER=HEIGHT... --passes N\n"
-          "common: --nonce N (default random), -h/--help\n");
-}
-
-typedef struct tx_args {
-  const char *dir, *key, *out;
-  bool has_nonce;
-  uint64_t nonce;
-} tx_args;
-
-static int tx_bad(const char *what) { return usage_err("tx", what); }
-
-static int parse_artifact(const char *s, tea_ledger_artifact *a) {
-  const char *eq = strchr(s, '=');
-  if (!eq || eq == s || (size_t)(eq - s) >= sizeof a->platform) return 0;
-  memcpy(a->platform, s, (size_t)(eq - s));
-  a->platform[eq - s] = '\0';
-  if (parse_hex(eq + 1, a->hash, TEA_SHA256_LEN)) return 1;
-  a->is_cid = true;
-  if (tea_cid_parse_cstr(eq + 1, &a->cid, NULL)) return 0;
-  a->cid = tea_cid_to_v1(&a->cid);
-  return 1;
-}
-
-static int cmd_tx(int argc, char **argv) {
-  if (argc < 2 || tea_cli_is_help(argv[1])) {
-    usage_tx(argc < 2 ? stderr : stdout);
-    return argc < 2 ? TEA_CLI_USAGE : 0;
-  }
-  tea_tx_kind kind = tea_tx_kind_parse(argv[1]);
-  if (!kind) return tx_bad("unknown transaction kind");
-  argc--; /* options follow KIND */
-  argv++;
-  tea_ledger_tx *tx = calloc(1, sizeof *tx);
-  if (!tx) return FAIL;
-  tx->kind = kind;
-  tx_args a = {.dir = dir_default()};
-  const char *ak_file = NULL, *ev_file = NULL;
-  bool has_fresh = false;
-  enum { O_DIR = 256, O_KEY, O_OUT, O_NONCE, O_MEMBER, O_THRESHOLD, O_HASH, O_VERSION, O_PLATFORM, O_AT, O_NAME,
-         O_CID, O_ISSUER, O_CAP, O_MINREV, O_FUEL, O_MEMORY, O_ARTIFACT, O_AKFILE, O_AKALG, O_ENC, O_ENDPOINT,
-         O_TIER, O_EVFILE, O_SUBJECT, O_VNONCE, O_RESULT, O_REASON, O_EVIDENCE, O_FRESH, O_NODE, O_ACTOR,
-         O_WAVE, O_PASSES };
-  static const struct option lo[] = {
-      {"dir", 1, 0, O_DIR},         {"key", 1, 0, O_KEY},           {"out", 1, 0, O_OUT},
-      {"nonce", 1, 0, O_NONCE},     {"member", 1, 0, O_MEMBER},     {"threshold", 1, 0, O_THRESHOLD},
-      {"hash", 1, 0, O_HASH},       {"version", 1, 0, O_VERSION},   {"platform", 1, 0, O_PLATFORM},
-      {"at", 1, 0, O_AT},           {"name", 1, 0, O_NAME},         {"cid", 1, 0, O_CID},
-      {"issuer", 1, 0, O_ISSUER},   {"cap", 1, 0, O_CAP},           {"min-rev", 1, 0, O_MINREV},
-      {"fuel", 1, 0, O_FUEL},       {"memory", 1, 0, O_MEMORY},     {"artifact", 1, 0, O_ARTIFACT},
-      {"ak-file", 1, 0, O_AKFILE},  {"ak-alg", 1, 0, O_AKALG},      {"enc", 1, 0, O_ENC},
-      {"endpoint", 1, 0, O_ENDPOINT}, {"tier", 1, 0, O_TIER},       {"evidence-file", 1, 0, O_EVFILE},
-      {"subject", 1, 0, O_SUBJECT}, {"vnonce", 1, 0, O_VNONCE},     {"result", 1, 0, O_RESULT},
-      {"reason", 1, 0, O_REASON},   {"evidence", 1, 0, O_EVIDENCE}, {"fresh-height", 1, 0, O_FRESH},
-      {"node", 1, 0, O_NODE},       {"actor", 1, 0, O_ACTOR},       {"wave", 1, 0, O_WAVE},
-      {"passes", 1, 0, O_PASSES},   {"help", 0, 0, 'h'},            {0, 0, 0, 0}};
-  tea_ledger_actor *ac = &tx->u.actor;
-  tea_ledger_verdict *v = &tx->u.verdict;
-  tea_ledger_upgrade *up = &tx->u.upgrade;
-  char *reason = kind == TEA_TX_VERDICT ? v->reason : tx->u.quarantine.reason;
-  int rc = 0, ch;
-  while (!rc && (ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-    const char *s = optarg;
-#define TXT(dst) (strlen(s) < sizeof(dst) ? (strcpy(dst, s), 0) : tx_bad("value too long"))
-    switch (ch) {
-    case O_DIR: a.dir = s; break;
-    case O_KEY: a.key = s; break;
-    case O_OUT: a.out = s; break;
-    case O_NONCE: rc = parse_u64(s, &a.nonce) ? (a.has_nonce = true, 0) : tx_bad("bad --nonce"); break;
-    case O_MEMBER:
-      if (tx->u.committee.n == MAX_MEMBERS || !parse_hex(s, tx->u.committee.keys[tx->u.committee.n++], 32))
-        rc = tx_bad("bad --member");
-      break;
-    case O_THRESHOLD: rc = parse_u32(s, &tx->u.committee.threshold) ? 0 : tx_bad("bad --threshold"); break;
-    case O_HASH: rc = parse_hex(s, tx->u.runtime.hash, 32) ? 0 : tx_bad("--hash takes 64 hex digits"); break;
-    case O_VERSION: rc = TXT(tx->u.runtime.version); break;
-    case O_PLATFORM: rc = TXT(tx->u.runtime.platform); break;
-    case O_AT: rc = parse_u64(s, &tx->u.runtime.retire_height) ? 0 : tx_bad("bad --at"); break;
-    case O_NAME: rc = TXT(ac->name); break;
-    case O_CID: {
-      tea_cid *dst = kind == TEA_TX_UPGRADE ? &up->cid : &ac->cid;
-      rc = tea_cid_parse_cstr(s, dst, NULL) ? tx_bad("bad --cid") : 0;
-      *dst = tea_cid_to_v1(dst); /* links in records are CIDv1 */
-      break;
-    }
-    case O_ISSUER:
-      if (ac->nissuers == TEA_LEDGER_MAX_ISSUERS || !parse_hex(s, ac->issuers[ac->nissuers++], 32)) rc = tx_bad("bad --issuer");
-      break;
-    case O_CAP:
-      if (ac->ncaps == TEA_LEDGER_MAX_CAPS || strlen(s) >= TEA_LEDGER_NAME_MAX) rc = tx_bad("bad --cap");
-      else strcpy(ac->caps[ac->ncaps++], s);
-      break;
-    case O_MINREV: rc = parse_u64(s, &ac->min_rev) ? 0 : tx_bad("bad --min-rev"); break;
-    case O_FUEL: rc = parse_u64(s, &ac->limits.fuel) ? 0 : tx_bad("bad --fuel"); break;
-    case O_MEMORY: rc = parse_u64(s, &ac->limits.memory) ? 0 : tx_bad("bad --memory"); break;
-    case O_ARTIFACT:
-      if (tx->u.provider.n == TEA_LEDGER_MAX_PLATFORMS || !parse_artifact(s, &tx->u.provider.a[tx->u.provider.n++]))
-        rc = tx_bad("--artifact takes PLATFORM=HEX or PLATFORM=CID");
-      break;
-    case O_AKFILE: ak_file = s; break;
-    case O_AKALG: rc = TXT(tx->u.node.ak_alg); break;
-    case O_ENC: rc = parse_hex(s, tx->u.node.enc, 32) ? 0 : tx_bad("--enc takes 64 hex digits"); break;
-    case O_ENDPOINT: rc = TXT(tx->u.node.endpoint); break;
-    case O_TIER: rc = parse_u32(s, &tx->u.node.tier) ? 0 : tx_bad("bad --tier"); break;
-    case O_EVFILE: ev_file = s; break;
-    case O_SUBJECT: rc = parse_hex(s, v->subject, 32) ? 0 : tx_bad("--subject takes 64 hex digits"); break;
-    case O_VNONCE: {
-      size_t n;
-      rc = tea_hex_decode(s, strlen(s), v->nonce, sizeof v->nonce, &n, NULL) ? tx_bad("bad --vnonce") : 0;
-      v->nonce_len = n;
-      break;
-    }
-    case O_RESULT:
-      if (strcmp(s, "pass") && strcmp(s, "fail")) rc = tx_bad("--result is pass or fail");
-      v->pass = strcmp(s, "pass") == 0;
-      break;
-    case O_REASON:
-      rc = strlen(s) < TEA_LEDGER_TEXT_MAX ? (strcpy(reason, s), 0) : tx_bad("reason too long");
-      break;
-    case O_EVIDENCE: rc = parse_hex(s, v->evidence_hash, 32) ? 0 : tx_bad("--evidence takes 64 hex digits"); break;
-    case O_FRESH: rc = parse_u64(s, &v->fresh_height) ? (has_fresh = true, 0) : tx_bad("bad --fresh-height"); break;
-    case O_NODE: rc = parse_hex(s, tx->u.quarantine.node, 32) ? 0 : tx_bad("--node takes 64 hex digits"); break;
-    case O_ACTOR: rc = TXT(up->actor); break;
-    case O_WAVE: {
-      const char *eq = strchr(s, '=');
-      char tier[16];
-      if (!eq || (size_t)(eq - s) >= sizeof tier || up->nwaves == TEA_LEDGER_MAX_WAVES) {
-        rc = tx_bad("--wave takes TIER=HEIGHT");
-        break;
-      }
-      memcpy(tier, s, (size_t)(eq - s));
-      tier[eq - s] = '\0';
-      tea_ledger_wave *w = &up->waves[up->nwaves++];
-      if (!parse_u32(tier, &w->tier) || !parse_u64(eq + 1, &w->start)) rc = tx_bad("--wave takes TIER=HEIGHT");
-      break;
-    }
-    case O_PASSES: rc = parse_u32(s, &up->passes) ? 0 : tx_bad("bad --passes"); break;
-    case 'h': usage_tx(stdout); free(tx); return 0;
-    default: rc = tx_bad("unknown option");
-    }
-#undef TXT
-  }
-  if (!rc && (optind != argc || !a.key || !a.out)) rc = tx_bad("needs --key FILE and --out FILE");
-  if (!rc && kind == TEA_TX_VERDICT && !has_fresh) rc = tx_bad("a verdict needs --fresh-height");
-  if (rc) {
-    free(tx);
-    return rc;
-  }
-  /* Sets must be sorted and distinct: that is their one canonical encoding. */
-  qsort(tx->u.committee.keys, kind == TEA_TX_COMMITTEE ? tx->u.committee.n : 0, 32, key_cmp);
-  if (kind == TEA_TX_ACTOR_REGISTER || kind == TEA_TX_ACTOR_UPDATE) {
-    qsort(ac->issuers, ac->nissuers, 32, key_cmp);
-    qsort(ac->caps, ac->ncaps, TEA_LEDGER_NAME_MAX, str_cmp);
-    if (!sorted_distinct(ac->issuers, ac->nissuers, 32, key_cmp) ||
-        !sorted_distinct(ac->caps, ac->ncaps, TEA_LEDGER_NAME_MAX, str_cmp))
-      rc = tx_bad("an issuer or capability is listed twice");
-  }
-  if (kind == TEA_TX_COMMITTEE && !sorted_distinct(tx->u.committee.keys, tx->u.committee.n, 32, key_cmp))
-    rc = tx_bad("a member is listed twice");
-  tea_error err = {0};
-  tea_ledger *l = NULL;
-  tea_ledger_keypair kp;
-  memset(&kp, 0, sizeof kp);
-  if (!rc && (open_ledger(a.dir, false, &l, &err) || tea_ledger_key_load(a.key, &kp, &err))) rc = err_out(&err);
-  if (!rc && !tea_ledger_count(l)) rc = (fprintf(stderr, "error: the ledger has no genesis yet\n"), FAIL);
-  if (!rc && kind == TEA_TX_NODE_REGISTER) {
-    memcpy(tx->u.node.node, kp.pk, 32);
-    size_t n = 0;
-    uint8_t *buf = ak_file ? slurp(ak_file, &n, TEA_LEDGER_AK_MAX, &err) : NULL;
-    if (!buf) rc = ak_file ? err_out(&err) : tx_bad("node.register needs --ak-file");
-    else memcpy(tx->u.node.ak, buf, tx->u.node.ak_len = n);
-    free(buf);
-    if (!rc && ev_file) {
-      buf = slurp(ev_file, &n, TEA_LEDGER_EVIDENCE_MAX, &err);
-      if (!buf) rc = err_out(&err);
-      else memcpy(tx->u.node.evidence, buf, tx->u.node.evidence_len = n);
-      free(buf);
-    }
-  }
-  if (!rc && kind == TEA_TX_VERDICT && tea_ledger_block_cid_at(l, v->fresh_height, &v->fresh_cid, &err))
-    rc = err_out(&err);
-  if (!rc) {
-    memcpy(tx->chain, tea_ledger_chain_id(l), 32);
-    if (a.has_nonce) tx->nonce = a.nonce;
-    else {
-      /* 53 bits: exact in JavaScript clients reading the JSON views. */
-      randombytes_buf(&tx->nonce, sizeof tx->nonce);
-      tx->nonce &= (1ull << 53) - 1;
-    }
-    uint8_t *buf;
-    size_t n;
-    if (tea_ledger_tx_sign(tx, &kp, &err) || tea_ledger_tx_encode(tx, &buf, &n, &err)) rc = err_out(&err);
-    else {
-      /* Decode what was written: the file must be something the ledger accepts. */
-      if (tea_ledger_tx_decode(buf, n, tx, &err) || spit(a.out, buf, n, &err)) rc = err_out(&err);
-      free(buf);
-    }
-  }
-  sodium_memzero(&kp, sizeof kp);
-  tea_ledger_close(l);
-  free(tx);
   return rc;
 }
 
@@ -543,7 +322,7 @@ static void usage_propose(FILE *out) {
 }
 
 static int cmd_propose(int argc, char **argv) {
-  const char *dir = dir_default(), *out = NULL;
+  const char *dir = lcli_dir_default(), *out = NULL;
   char *keys[MAX_MEMBERS];
   size_t nkeys = 0;
   static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"out", 1, 0, 'o'}, {"key", 1, 0, 'k'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
@@ -553,22 +332,22 @@ static int cmd_propose(int argc, char **argv) {
     else if (ch == 'o') out = optarg;
     else if (ch == 'k' && nkeys < MAX_MEMBERS) keys[nkeys++] = optarg;
     else if (ch == 'h') return usage_propose(stdout), 0;
-    else return usage_err("propose", "unknown option");
+    else return lcli_usage_err("propose", "unknown option");
   }
   size_t ntx = (size_t)(argc - optind);
-  if (ntx > TEA_LEDGER_MAX_TXS) return usage_err("propose", "too many transactions");
+  if (ntx > TEA_LEDGER_MAX_TXS) return lcli_usage_err("propose", "too many transactions");
   tea_error err = {0};
   tea_ledger *l;
-  if (open_ledger(dir, false, &l, &err)) return err_out(&err);
+  if (lcli_open_ledger(dir, false, &l, &err)) return lcli_err_out(&err);
   tea_ledger_slice *txs = calloc(ntx ? ntx : 1, sizeof *txs);
   int rc = txs ? 0 : FAIL;
   for (size_t i = 0; !rc && i < ntx; i++) {
-    txs[i].p = slurp(argv[optind + (int)i], &txs[i].n, TEA_LEDGER_BLOCK_MAX, &err);
-    if (!txs[i].p) rc = err_out(&err);
+    txs[i].p = lcli_slurp(argv[optind + (int)i], &txs[i].n, TEA_LEDGER_BLOCK_MAX, &err);
+    if (!txs[i].p) rc = lcli_err_out(&err);
   }
   tea_ledger_block b;
   memset(&b, 0, sizeof b);
-  if (!rc && tea_ledger_propose(l, txs, ntx, now(), &b, &err)) rc = err_out(&err);
+  if (!rc && tea_ledger_propose(l, txs, ntx, lcli_now(), &b, &err)) rc = lcli_err_out(&err);
   for (size_t i = 0; txs && i < ntx; i++) free((void *)txs[i].p);
   free(txs);
   if (!rc) rc = sign_and_store(l, dir, &b, keys, nkeys, out);
@@ -585,7 +364,7 @@ static void usage_approve(FILE *out) {
 }
 
 static int cmd_approve(int argc, char **argv) {
-  const char *dir = dir_default();
+  const char *dir = lcli_dir_default();
   char *keys[MAX_MEMBERS];
   size_t nkeys = 0;
   static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"key", 1, 0, 'k'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
@@ -594,21 +373,21 @@ static int cmd_approve(int argc, char **argv) {
     if (ch == 'd') dir = optarg;
     else if (ch == 'k' && nkeys < MAX_MEMBERS) keys[nkeys++] = optarg;
     else if (ch == 'h') return usage_approve(stdout), 0;
-    else return usage_err("approve", "unknown option");
+    else return lcli_usage_err("approve", "unknown option");
   }
-  if (optind != argc - 1 || !nkeys) return usage_err("approve", "needs --key FILE and one PROPOSAL");
+  if (optind != argc - 1 || !nkeys) return lcli_usage_err("approve", "needs --key FILE and one PROPOSAL");
   const char *path = argv[optind];
   tea_error err = {0};
   size_t n;
-  uint8_t *buf = slurp(path, &n, TEA_LEDGER_BLOCK_MAX, &err);
-  if (!buf) return err_out(&err);
+  uint8_t *buf = lcli_slurp(path, &n, TEA_LEDGER_BLOCK_MAX, &err);
+  if (!buf) return lcli_err_out(&err);
   tea_ledger_block b;
   tea_code c = tea_ledger_block_decode(buf, n, &b, &err);
   free(buf);
-  if (c) return err_out(&err);
+  if (c) return lcli_err_out(&err);
   tea_ledger *l;
   int rc;
-  if (open_ledger(dir, false, &l, &err)) rc = err_out(&err);
+  if (lcli_open_ledger(dir, false, &l, &err)) rc = lcli_err_out(&err);
   else {
     rc = sign_and_store(l, dir, &b, keys, nkeys, path);
     tea_ledger_close(l);
@@ -634,35 +413,35 @@ static int parse_view(const char *cmd, int argc, char **argv, const char **dir, 
   while ((ch = getopt_long(argc, argv, "d:H:sh", lo, NULL)) != -1) {
     if (ch == 'd') *dir = optarg;
     else if (ch == 'H') {
-      if (!parse_u64(optarg, h)) return usage_err(cmd, "bad --height");
+      if (!lcli_parse_u64(optarg, h)) return lcli_usage_err(cmd, "bad --height");
       *has_h = true;
     } else if (ch == 's' && state) *state = true;
     else if (ch == 'h') return usage(stdout), -1;
-    else return usage_err(cmd, "unknown option");
+    else return lcli_usage_err(cmd, "unknown option");
   }
-  return optind == argc ? 0 : usage_err(cmd, "unexpected argument");
+  return optind == argc ? 0 : lcli_usage_err(cmd, "unexpected argument");
 }
 
 static int cmd_show(int argc, char **argv) {
-  const char *dir = dir_default();
+  const char *dir = lcli_dir_default();
   bool has_h = false, state = false;
   uint64_t h = 0;
   int rc = parse_view("show", argc, argv, &dir, &has_h, &h, &state, usage_show);
   if (rc) return rc < 0 ? 0 : rc;
   tea_error err = {0};
   tea_ledger *l;
-  if (open_ledger(dir, false, &l, &err)) return err_out(&err);
+  if (lcli_open_ledger(dir, false, &l, &err)) return lcli_err_out(&err);
   if (!has_h) h = tea_ledger_count(l) ? tea_ledger_count(l) - 1 : 0;
   char *json = NULL;
   if (state) {
-    if (tea_ledger_state_json(l, h, &json, &err)) rc = err_out(&err);
+    if (tea_ledger_state_json(l, h, &json, &err)) rc = lcli_err_out(&err);
   } else {
     uint8_t *buf;
     size_t n;
     tea_ledger_block b;
-    if (tea_ledger_block_bytes(l, h, &buf, &n, &err)) rc = err_out(&err);
+    if (tea_ledger_block_bytes(l, h, &buf, &n, &err)) rc = lcli_err_out(&err);
     else {
-      if (tea_ledger_block_decode(buf, n, &b, &err) || tea_ledger_block_json(&b, &json, &err)) rc = err_out(&err);
+      if (tea_ledger_block_decode(buf, n, &b, &err) || tea_ledger_block_json(&b, &json, &err)) rc = lcli_err_out(&err);
       tea_ledger_block_free(&b);
       free(buf);
     }
@@ -693,14 +472,14 @@ static bool count_actor(void *ctx, const tea_ledger_actor *a) {
 }
 
 static int cmd_status(int argc, char **argv) {
-  const char *dir = dir_default();
+  const char *dir = lcli_dir_default();
   bool has_h = false;
   uint64_t h = 0;
   int rc = parse_view("status", argc, argv, &dir, &has_h, &h, NULL, usage_status);
   if (rc) return rc < 0 ? 0 : rc;
   tea_error err = {0};
   tea_ledger *l;
-  if (open_ledger(dir, false, &l, &err)) return err_out(&err);
+  if (lcli_open_ledger(dir, false, &l, &err)) return lcli_err_out(&err);
   uint64_t count = tea_ledger_count(l);
   if (!count) {
     printf("ledger %s: no genesis yet\n", dir);
@@ -712,7 +491,7 @@ static int cmd_status(int argc, char **argv) {
   tea_cid cid;
   if (tea_ledger_committee_at(l, h, &c, &err) || tea_ledger_block_cid_at(l, h, &cid, &err)) {
     tea_ledger_close(l);
-    return err_out(&err);
+    return lcli_err_out(&err);
   }
   char hex[65], cs[TEA_CID_STR_MAX];
   tea_hex_encode(tea_ledger_chain_id(l), 32, hex);
@@ -735,26 +514,26 @@ static void usage_verify(FILE *out) {
 }
 
 static int cmd_verify(int argc, char **argv) {
-  const char *dir = dir_default(), *pin = NULL;
+  const char *dir = lcli_dir_default(), *pin = NULL;
   static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"genesis", 1, 0, 'g'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "d:g:h", lo, NULL)) != -1) {
     if (ch == 'd') dir = optarg;
     else if (ch == 'g') pin = optarg;
     else if (ch == 'h') return usage_verify(stdout), 0;
-    else return usage_err("verify", "unknown option");
+    else return lcli_usage_err("verify", "unknown option");
   }
-  if (optind != argc) return usage_err("verify", "unexpected argument");
+  if (optind != argc) return lcli_usage_err("verify", "unexpected argument");
   tea_error err = {0};
   tea_ledger *l;
   /* Opening already verifies every block; verify_all does it again from the bytes. */
-  if (open_ledger(dir, false, &l, &err)) return err_out(&err);
+  if (lcli_open_ledger(dir, false, &l, &err)) return lcli_err_out(&err);
   int rc = 0;
   tea_cid g, head;
-  if (tea_ledger_verify_all(l, &err) || tea_ledger_block_cid_at(l, 0, &g, &err)) rc = err_out(&err);
+  if (tea_ledger_verify_all(l, &err) || tea_ledger_block_cid_at(l, 0, &g, &err)) rc = lcli_err_out(&err);
   if (!rc && pin) {
     tea_cid want;
-    if (tea_cid_parse_cstr(pin, &want, &err)) rc = err_out(&err);
+    if (tea_cid_parse_cstr(pin, &want, &err)) rc = lcli_err_out(&err);
     else if (!tea_cid_equal(&want, &g)) rc = (fprintf(stderr, "error: genesis is not %s\n", pin), FAIL);
   }
   if (!rc) {
@@ -798,7 +577,7 @@ int tea_cmd_ledger(int argc, char **argv) {
   static const struct {
     const char *name;
     int (*run)(int, char **);
-  } subs[] = {{"keygen", cmd_keygen}, {"init", cmd_init},     {"tx", cmd_tx},         {"propose", cmd_propose},
+  } subs[] = {{"keygen", cmd_keygen}, {"init", cmd_init},     {"tx", lcli_cmd_tx},    {"propose", cmd_propose},
               {"approve", cmd_approve}, {"show", cmd_show}, {"status", cmd_status}, {"verify", cmd_verify}};
   for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
     if (strcmp(argv[1], subs[i].name) == 0) {

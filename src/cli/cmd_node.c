@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -21,7 +22,7 @@
 static void init_usage(FILE *f) {
   fprintf(f,
           "usage: teanode init --state DIR [--port P] [--bind ADDR] [--tier N] [--tpm soft|swtpm:HOST:PORT|device]\n"
-          "                    [--ledger FILE] [--peer URL]... [--endpoint URL]\n"
+          "                    [--ledger FILE] [--peer URL]... [--endpoint URL] [--attest-interval SECONDS]\n"
           "Creates the node's keys and its configuration DIR/node.ini, and prints the node's id,\n"
           "its attestation key and the registration evidence the committee needs (DIR/registration.cbor).\n");
 }
@@ -32,6 +33,7 @@ int tea_cmd_init(int argc, char **argv) {
       {"bind", required_argument, 0, 'b'},  {"tier", required_argument, 0, 't'},
       {"tpm", required_argument, 0, 'T'},   {"ledger", required_argument, 0, 'l'},
       {"peer", required_argument, 0, 'P'},  {"endpoint", required_argument, 0, 'e'},
+      {"attest-interval", required_argument, 0, 'a'},
       {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
   tea_node_config c;
   const char *state = NULL;
@@ -50,6 +52,7 @@ int tea_cmd_init(int argc, char **argv) {
       if (c.npeers < TEA_NODE_MAX_PEERS) snprintf(c.peers[c.npeers++], sizeof c.peers[0], "%s", optarg);
       break;
     case 'e': snprintf(c.endpoint, sizeof c.endpoint, "%s", optarg); break;
+    case 'a': c.attest_interval = (unsigned)strtoul(optarg, NULL, 10); break;
     case 'h': init_usage(stdout); return 0;
     default: init_usage(stderr); return TEA_CLI_USAGE;
     }
@@ -198,10 +201,17 @@ int tea_cmd_run(int argc, char **argv) {
   tea_node_id(n, id);
   printf("teanode %s listening on %s:%u\n", id, c.bind, (unsigned)tea_node_port(n));
   fflush(stdout);
-  /* ledger sync is the only background duty so far: once a second */
+  /* background duties: ledger sync every second, attestation rounds every
+     attest_interval seconds */
+  unsigned since_attest = 0;
   while (!stopping) {
     for (int i = 0; i < 10 && !stopping; i++) usleep(100 * 1000);
-    if (!stopping) tea_node_sync(n);
+    if (stopping) break;
+    tea_node_sync(n);
+    if (c.attest_interval && ++since_attest >= c.attest_interval) {
+      since_attest = 0;
+      tea_node_attest_round(n, c.attest_sample);
+    }
   }
   tea_node_close(n); /* stops HTTP first: requests in flight finish */
   curl_global_cleanup();
@@ -277,6 +287,54 @@ static long post_call(const char *node, const char *actor, const char *op, const
   return cc == CURLE_OK ? status : -1;
 }
 
+/* Nodes to try, the nearest first (by the time /v1/status takes). */
+typedef struct candidates {
+  size_t n;
+  char url[32][TEA_LEDGER_TEXT_MAX];
+  double ms[32];
+} candidates;
+
+static bool add_active(void *ctx, const tea_ledger_node *rec) {
+  candidates *c = ctx;
+  if (rec->status != TEA_NODE_ACTIVE) return true; /* quarantined and suspicious nodes are skipped */
+  snprintf(c->url[c->n], sizeof c->url[0], "%s", rec->endpoint);
+  c->n++;
+  return c->n < 32;
+}
+
+static tea_code pick_nodes(const char *ledger, candidates *c, tea_error *err) {
+  tea_ledger *l;
+  tea_code rc = tea_node_ledger_open_copy(ledger, NULL, &l, err);
+  if (rc != TEA_OK) return rc;
+  tea_ledger_each_node(l, tea_ledger_count(l) - 1, add_active, c);
+  tea_ledger_close(l);
+  if (c->n == 0) return tea_fail(err, TEA_ERR_NOT_FOUND, "the ledger lists no active node");
+  for (size_t i = 0; i < c->n; i++) {
+    char url[TEA_LEDGER_TEXT_MAX + 16];
+    snprintf(url, sizeof url, "%s/v1/status", c->url[i]);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint8_t *b;
+    size_t len;
+    tea_error e;
+    bool up = node_http_get(url, "application/json", &b, &len, &e) == TEA_OK;
+    if (up) free(b);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    c->ms[i] = up ? (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6 : 1e9;
+  }
+  for (size_t i = 1; i < c->n; i++) /* few nodes: insertion sort */
+    for (size_t j = i; j > 0 && c->ms[j] < c->ms[j - 1]; j--) {
+      double m = c->ms[j];
+      c->ms[j] = c->ms[j - 1];
+      c->ms[j - 1] = m;
+      char u[TEA_LEDGER_TEXT_MAX];
+      memcpy(u, c->url[j], sizeof u);
+      memcpy(c->url[j], c->url[j - 1], sizeof u);
+      memcpy(c->url[j - 1], u, sizeof u);
+    }
+  return TEA_OK;
+}
+
 static uint8_t *read_all(const char *path, size_t *len) {
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
   if (!f) return NULL;
@@ -300,8 +358,10 @@ static uint8_t *read_all(const char *path, size_t *len) {
 
 static void call_usage(FILE *f) {
   fprintf(f,
-          "usage: teanode call --node URL [--input FILE] [--receipt FILE] [--ledger FILE] [--no-verify] ACTOR OP\n"
+          "usage: teanode call [--node URL] [--input FILE] [--receipt FILE] [--ledger FILE] [--no-verify] ACTOR OP\n"
           "Runs OP of ACTOR on a node and prints the output, after verifying the node's receipt\n"
+          "Without --node, picks the nearest node the ledger lists as active (by the time its\n"
+          "status takes) and tries the next one if it fails.\n"
           "against the ledger (kept in --ledger FILE, default ./tea-client-ledger.dat, synced from the node\n"
           "and checked block by block). --no-verify skips the check and says so.\n");
 }
@@ -326,7 +386,7 @@ int tea_cmd_call(int argc, char **argv) {
     default: call_usage(stderr); return TEA_CLI_USAGE;
     }
   }
-  if (!node || argc - optind != 2) {
+  if (argc - optind != 2) {
     call_usage(stderr);
     return TEA_CLI_USAGE;
   }
@@ -343,13 +403,32 @@ int tea_cmd_call(int argc, char **argv) {
   randombytes_buf(nonce, sizeof nonce);
   reply r = {0};
   char why[256] = "";
-  long status = post_call(node, actor, op, in, in_len, nonce, &r, why, sizeof why);
   int rc = 1;
   tea_error err;
   tea_receipt rec;
   tea_receipt_init(&rec);
+  candidates cand = {0};
+  if (node) {
+    snprintf(cand.url[0], sizeof cand.url[0], "%s", node);
+    cand.n = 1;
+  } else if (pick_nodes(ledger, &cand, &err) != TEA_OK) {
+    fprintf(stderr, "error: no --node given and %s\n", err.msg);
+    goto out;
+  }
+  /* the nearest first; a node that cannot answer is skipped for the next */
+  long status = -1;
+  for (size_t i = 0; i < cand.n; i++) {
+    free(r.body);
+    free(r.receipt);
+    memset(&r, 0, sizeof r);
+    status = post_call(cand.url[i], actor, op, in, in_len, nonce, &r, why, sizeof why);
+    node = cand.url[i];
+    if (status >= 0 && status < 500) break;
+    fprintf(stderr, "note: %s: %s; trying another node\n", node,
+            status < 0 ? why : "not serving");
+  }
   if (status < 0) {
-    fprintf(stderr, "error: %s: %s\n", node, why);
+    fprintf(stderr, "error: %s: %s\n", node ? node : "no node", why);
     goto out;
   }
   if (status != 200 && status != 422) {

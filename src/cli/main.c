@@ -19,6 +19,8 @@ typedef struct command {
 static const command commands[] = {
     {"init", "create a node: keys and configuration", tea_cmd_init},
     {"register", "write a node's registration transaction for the committee", tea_cmd_register},
+    {"collect", "committee: gather nodes' attestation verdicts as transactions", tea_cmd_collect},
+    {"publish", "committee: offer nodes the blocks they lack", tea_cmd_publish},
     {"run", "run the node daemon (HTTP API, measured boot, ledger sync)", tea_cmd_run},
     {"call", "call an actor on a node and verify the receipt", tea_cmd_call},
     {"wasm", "run and validate WebAssembly modules (WASI preview 1)", tea_cmd_wasm},

@@ -70,6 +70,7 @@ tea_code node_actor_get(tea_node *n, const char *name, uint64_t height, node_act
   r.limits.fuel = rec.limits.fuel;
   r.limits.memory_pages = (uint32_t)(rec.limits.memory / 65536);
   node_actor *slot = &n->actors[n->nactors];
+  n->loading_cid = cid;
   rc = tea_host_load(n->host, bytes, len, &r, &slot->actor, err);
   free(bytes);
   if (rc != TEA_OK) return rc;

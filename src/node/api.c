@@ -5,6 +5,8 @@
  *   GET  /v1/attest?nonce=HEX    attestation evidence (CBOR)
  *   GET  /v1/ledger/blocks?from=H  blocks from height H (CBOR array of blocks)
  *   POST /v1/ledger/blocks       offer a signed block (verified before append)
+ *   GET  /v1/ledger/pending      verdicts from this node's attestation rounds (CBOR
+ *                                array of signed transactions), each handed out once
  *   GET  /ipfs/{cid}             trustless gateway: a raw block
  *   GET  /metrics                Prometheus text format */
 #include <sodium.h>
@@ -95,13 +97,17 @@ static void get_metrics(tea_node *n, tea_http_response *resp) {
       "# TYPE tea_actor_latency_seconds_sum counter\ntea_actor_latency_seconds_sum %.6f\n"
       "# TYPE tea_actor_cache_hits_total counter\ntea_actor_cache_hits_total %llu\n"
       "# TYPE tea_actor_cache_misses_total counter\ntea_actor_cache_misses_total %llu\n"
+      "# TYPE tea_attest_served_total counter\ntea_attest_served_total %llu\n"
       "# TYPE tea_attestations_total counter\ntea_attestations_total %llu\n"
+      "# TYPE tea_attestation_failures_total counter\ntea_attestation_failures_total %llu\n"
       "# TYPE tea_ledger_blocks_synced_total counter\ntea_ledger_blocks_synced_total %llu\n",
       (unsigned long long)m->requests, (unsigned long long)m->errors,
       (unsigned long long)m->actor_calls, (unsigned long long)m->actor_failures,
       (unsigned long long)m->fuel, (double)m->latency_us_sum / 1e6,
       (unsigned long long)m->cache_hits, (unsigned long long)m->cache_misses,
-      (unsigned long long)m->attestations, (unsigned long long)m->blocks_synced);
+      (unsigned long long)m->attest_served, (unsigned long long)m->attestations,
+      (unsigned long long)m->attestation_failures,
+      (unsigned long long)m->blocks_synced);
   resp->status = 200;
   tea_http_set_body(resp, "text/plain; version=0.0.4", body, (size_t)len);
 }
@@ -160,6 +166,20 @@ static void post_block(tea_node *n, const tea_http_request *req, tea_http_respon
   set_text(resp, 200, "application/json", body);
 }
 
+static void get_pending(tea_node *n, tea_http_response *resp) {
+  tea_error err;
+  uint8_t *out;
+  size_t len;
+  if (node_pending_take(n, &out, &len, &err) != TEA_OK) {
+    tea_http_problem(resp, 500, "Internal Server Error", "%s", err.msg);
+    return;
+  }
+  resp->status = 200;
+  resp->content_type = "application/cbor";
+  resp->body = out;
+  resp->body_len = len;
+}
+
 /* ---- attestation ------------------------------------------------------------------- */
 
 static void get_attest(tea_node *n, const tea_http_request *req, tea_http_response *resp) {
@@ -190,7 +210,7 @@ static void get_attest(tea_node *n, const tea_http_request *req, tea_http_respon
     tea_http_problem(resp, 500, "Attestation failed", "%s", err.msg);
     return;
   }
-  atomic_fetch_add(&n->m.attestations, 1);
+  atomic_fetch_add(&n->m.attest_served, 1);
   resp->status = 200;
   resp->content_type = "application/cbor";
   resp->body = out;
@@ -357,6 +377,8 @@ void node_handle(void *user, const tea_http_request *req, tea_http_response *res
     get_blocks(n, req, resp);
   } else if (post && strcmp(p, "/v1/ledger/blocks") == 0) {
     post_block(n, req, resp);
+  } else if (get && strcmp(p, "/v1/ledger/pending") == 0) {
+    get_pending(n, resp);
   } else if (get && strcmp(p, "/v1/attest") == 0) {
     get_attest(n, req, resp);
   } else if (get && strncmp(p, "/ipfs/", 6) == 0) {

@@ -17,6 +17,8 @@ void tea_node_config_default(tea_node_config *c, const char *state_dir) {
   snprintf(c->ledger, sizeof c->ledger, "%s/ledger.log", state_dir);
   c->max_body = 1 << 20;
   c->threads = 2;
+  c->attest_interval = 30;
+  c->attest_sample = 3;
 }
 
 typedef struct parse_ctx {
@@ -55,6 +57,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
   else if (IS("node", "port")) ok = number(value, 65535, &n) && ((c->port = (uint16_t)n), true);
   else if (IS("node", "tier")) ok = number(value, UINT32_MAX, &n) && ((c->tier = (uint32_t)n), true);
   else if (IS("node", "endpoint")) ok = copy(c->endpoint, sizeof c->endpoint, value);
+  else if (IS("node", "attest_interval")) ok = number(value, 86400, &n) && ((c->attest_interval = (unsigned)n), true);
+  else if (IS("node", "attest_sample")) ok = number(value, 256, &n) && ((c->attest_sample = (unsigned)n), true);
   else if (IS("tpm", "backend")) ok = copy(c->tpm, sizeof c->tpm, value);
   else if (IS("ledger", "path")) ok = copy(c->ledger, sizeof c->ledger, value);
   else if (IS("ledger", "peers")) add_peers(c, value);
@@ -98,6 +102,7 @@ tea_code tea_node_config_save(const char *path, const tea_node_config *c, tea_er
   fprintf(f, "[node]\nstate = %s\nbind = %s\nport = %u\ntier = %u\n", c->state_dir, c->bind,
           (unsigned)c->port, (unsigned)c->tier);
   if (c->endpoint[0]) fprintf(f, "endpoint = %s\n", c->endpoint);
+  fprintf(f, "attest_interval = %u\nattest_sample = %u\n", c->attest_interval, c->attest_sample);
   fprintf(f, "\n[tpm]\nbackend = %s\n\n[ledger]\npath = %s\n", c->tpm, c->ledger);
   if (c->npeers) {
     fprintf(f, "peers = ");

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include "tea/cas.h"
+#include "tea/cbor.h"
 #include "tea/hash.h"
 #include "tea/host.h"
 #include "tea/http.h"
@@ -14,6 +15,7 @@
 #include "tea/trust.h"
 
 #define TEA_NODE_MAX_ACTORS 64
+#define TEA_NODE_MAX_PENDING 256
 
 /* A loaded actor: compiled once per CID, shared by every request. */
 typedef struct node_actor {
@@ -24,7 +26,8 @@ typedef struct node_actor {
 
 typedef struct node_metrics {
   atomic_ullong requests, errors, actor_calls, actor_failures, fuel, latency_us_sum;
-  atomic_ullong cache_hits, cache_misses, attestations, blocks_synced;
+  atomic_ullong cache_hits, cache_misses, attest_served, attestations, attestation_failures,
+      blocks_synced;
 } node_metrics;
 
 struct tea_node {
@@ -43,7 +46,12 @@ struct tea_node {
    * and the receipt chain; actor invocations run outside it. */
   pthread_mutex_t lock;
   node_actor actors[TEA_NODE_MAX_ACTORS];
+  tea_cid loading_cid; /* the actor being loaded, for its measurement */
   size_t nactors;
+  /* verdicts from our attestation rounds, waiting for the committee */
+  uint8_t *pending[TEA_NODE_MAX_PENDING];
+  size_t pending_len[TEA_NODE_MAX_PENDING];
+  size_t npending;
   uint64_t receipt_seq;
   uint8_t receipt_prev[TEA_SHA256_LEN];
   node_metrics m;
@@ -64,6 +72,8 @@ tea_code node_ak_from_record(const char *alg, const uint8_t *key, size_t len, te
 const char *node_ak_alg_name(const tea_ak *ak);
 /* api.c */
 void node_handle(void *user, const tea_http_request *req, tea_http_response *resp);
+/* attest.c */
+tea_code node_pending_take(tea_node *n, uint8_t **out, size_t *len, tea_error *err);
 /* receipts.c */
 tea_code node_receipts_load(tea_node *n, tea_error *err);
 tea_code node_receipt_issue(tea_node *n, tea_receipt *r, tea_error *err);

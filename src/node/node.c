@@ -22,8 +22,13 @@ void tea_node_id(const tea_node *n, char out[65]) { node_hex(n->keys.ed_pk, 32, 
 static tea_code measure_actor(void *user, const uint8_t hash[32], const char *kind,
                               const char *name, tea_error *err) {
   tea_node *n = user;
-  char desc[TEA_EVENT_DESC_MAX];
-  snprintf(desc, sizeof desc, "%s %s", kind, name);
+  (void)kind;
+  /* verifiers look the actor up by "NAME CID"; node_actor_get set the CID
+     the ledger named (the host has just checked the bytes against it) */
+  char cid[TEA_CID_STR_MAX], desc[TEA_EVENT_DESC_MAX];
+  tea_code rc = tea_cid_format(&n->loading_cid, cid, err);
+  if (rc != TEA_OK) return rc;
+  snprintf(desc, sizeof desc, "%s %s", name, cid);
   /* called from node_actor_get with the node lock held */
   return tea_measure(n->tpm, &n->log, TEA_PCR_NODE, TEA_EV_ACTOR, hash, desc, err);
 }
@@ -138,6 +143,7 @@ void tea_node_close(tea_node *n) {
   tea_ledger_close(n->ledger);
   tea_tpm_close(n->tpm);
   tea_eventlog_free(&n->log);
+  for (size_t i = 0; i < n->npending; i++) free(n->pending[i]);
   tea_node_keys_wipe(&n->keys);
   pthread_mutex_destroy(&n->lock);
   free(n);

@@ -51,7 +51,7 @@ refuse() { # name, expected stderr text, command...: ok when it fails saying tha
 }
 has() { grep -q "$1" "$work/out"; }
 
-echo "1..21"
+echo "1..22"
 for k in c1 c2 c3 n1 n2 n3 outsider; do "$T" ledger keygen --out $k >$k.pub || exit 1; done
 check "keygen writes a 0600 key" sh -c '[ "$(stat -c %a c1)" = 600 ] && [ ${#1} -eq 64 ]' _ "$(cat c1.pub)"
 check "init makes a genesis proposal" "$T" ledger init --member "$(cat c1.pub)" --member "$(cat c2.pub)" \
@@ -86,6 +86,8 @@ refuse "an invalid transaction is refused" "no actor 'ghost'" sh -c \
   '"$1" ledger tx actor.retire --key c1 --out ghost --name ghost && "$1" ledger propose ghost' _ "$T"
 refuse "a node cannot propose committee transactions" "not a committee member" sh -c \
   '"$1" ledger tx runtime.approve --key n1 --out rt --hash "$(cat n1.pub)" --version 1 --platform x && "$1" ledger propose rt' _ "$T"
+refuse "a field of another kind is refused" "actor.register takes no --node" \
+  "$T" ledger tx actor.register --key c1 --out x --name a --cid "$(cat cid1)" --node "$(cat n1.pub)"
 check "verify the whole chain, genesis pinned" sh -c '"$1" ledger verify --genesis "$2" | grep -q "valid: 5 blocks"' _ "$T" "$genesis"
 refuse "verify refuses another genesis" "genesis is not" "$T" ledger verify --genesis "$(cat cid1)"
 check "show prints a block as JSON" sh -c '"$1" ledger show --height 2 | grep -q "\"kind\": \"verdict\""' _ "$T"
