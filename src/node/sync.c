@@ -168,6 +168,10 @@ tea_code tea_node_ledger_open_copy(const char *where, const char *cache, tea_led
     snprintf(path, sizeof path, "%s/ledger.log", where);
   else
     snprintf(path, sizeof path, "%s", where);
+  /* a ledger named by path must exist: judging against a new empty file
+     would create it, and prove nothing */
+  if (!url && stat(path, &st) != 0)
+    return tea_fail(err, TEA_ERR_NOT_FOUND, "no ledger at %s", where);
   tea_ledger_store *s;
   tea_code rc = tea_ledger_store_file_open(&s, path, err);
   if (rc == TEA_OK) rc = tea_ledger_open(out, s, err); /* owns s */
