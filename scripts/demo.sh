@@ -5,7 +5,10 @@
 #   three nodes register, one gets the code, the others fetch it by CID from their peer
 #   and sync the ledger from it;
 #   a client calls the actor and verifies the receipt offline against the ledger;
-#   a forged receipt and a node running a modified binary are caught.
+#   a forged receipt and a node running a modified binary are caught;
+#   the nodes attest each other, the committee's block of verdicts quarantines the
+#   modified node, and clients choose among the active ones;
+#   an upgrade of the actor rolls out tier by tier, each tier re-attested before it serves.
 # Exits 0 only if every step behaved as expected; stops every process it started.
 set -eu
 build=${1:-build}
@@ -44,10 +47,12 @@ for i in 1 2 3; do
   peer=""
   [ "$i" -gt 1 ] && peer="--peer http://127.0.0.1:$((base + 1))"
   # shellcheck disable=SC2086
-  "$TN" init --state "n$i" --port "$port" --attest-interval 1 $peer >"n$i.id"
+  tier=1
+  [ "$i" -eq 3 ] && tier=2
+  "$TN" init --state "n$i" --port "$port" --tier "$tier" --attest-interval 1 $peer >"n$i.id"
   cp ledger/ledger.log "n$i/ledger.log"
   "$TN" register --state "n$i" --out "n$i.tx"
-  echo "node $i: $(sed -n 's/^node //p' "n$i.id") on port $port"
+  echo "node $i: $(sed -n 's/^node //p' "n$i.id") on port $port, tier $tier"
 done
 
 step "A fourth node runs a modified teanode binary (one byte appended)"
@@ -156,5 +161,56 @@ done
 "$TN" call --ledger client-ledger.log --input name.txt hello hello >out2.txt 2>call2.err ||
   { cat call2.err; fail "a call without --node failed"; }
 echo "a call without naming a node: $(cat out2.txt) (verified)"
+
+step "An upgrade of hello (revision 2) rolls out by tier: tier 1 first, then tier 2"
+"$TN" actor sign "$ACTORS/hello.wasm" -o hello2.wasm --key dev.seed --name hello --cap tea:log --rev 2 >hello2.cid
+cid2=$(tail -n 1 hello2.cid)
+echo "hello revision 2 has CID $cid2"
+"$TN" cas put --store n1/blobs --pin hello2.wasm >/dev/null
+h=$("$TN" ledger status --dir ledger | sed -n 's/^height *\([0-9]*\).*/\1/p')
+"$TN" ledger tx upgrade --dir ledger --key c1.key --out upgrade.tx --actor hello --cid "$cid2" \
+  --wave "1=$((h + 1))" --wave "2=$((h + 2))" --passes 1
+"$TN" ledger propose --dir ledger --out block3 --key c1.key upgrade.tx >/dev/null
+"$TN" ledger approve --dir ledger --key c2.key block3
+"$TN" publish --dir ledger --node "http://127.0.0.1:$((base + 1))" >/dev/null
+node_status() { curl -sf "http://127.0.0.1:$((base + $1))/v1/status" | sed 's/.*"status":"\([a-z]*\)".*/\1/'; }
+wait_status() { # node status
+  for _ in $(seq 60); do [ "$(node_status "$1")" = "$2" ] && return 0; sleep 0.2; done
+  fail "node $1 is $(node_status "$1"), expected $2"
+}
+wait_status 1 pending
+wait_status 2 pending
+for i in 1 2; do
+  if curl -sf "http://127.0.0.1:$((base + i))/v1/status" | grep -q "\"name\":\"hello\",\"cid\":\"$cid\""; then
+    curl -sf "http://127.0.0.1:$((base + i))/v1/status" | grep -q "$cid2" || fail "node $i ran hello but did not load revision 2"
+  fi
+done
+echo "tier 1 (nodes 1, 2) is pending: a node that ran hello has loaded revision 2; peers must attest them again"
+echo "node 3 (tier 2) is $(node_status 3) and still runs the old code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data x "http://127.0.0.1:$((base + 1))/v1/actors/hello/hello")
+[ "$code" = 503 ] || fail "a pending node served (HTTP $code)"
+round() { # collect verdicts, make a block, publish it
+  sleep 2.5
+  rm -rf verdicts
+  "$TN" collect --node "http://127.0.0.1:$((base + 1))" --node "http://127.0.0.1:$((base + 2))" \
+    --node "http://127.0.0.1:$((base + 3))" --out verdicts >verdicts.list
+  # shellcheck disable=SC2046
+  "$TN" ledger propose --dir ledger --out "block$1" --key c1.key $(cat verdicts.list) >/dev/null
+  "$TN" ledger approve --dir ledger --key c2.key "block$1" >/dev/null
+  "$TN" publish --dir ledger --node "http://127.0.0.1:$((base + 1))" >/dev/null
+}
+round 4
+wait_status 1 active
+wait_status 3 pending
+echo "after their peers attested them, nodes 1 and 2 serve again; now tier 2 (node 3) is pending"
+round 5
+wait_status 3 active
+grep -q "$cid2" "status3.json" 2>/dev/null || curl -sf "http://127.0.0.1:$((base + 3))/v1/status" >status3.json
+grep -q "$cid2" status3.json || fail "node 3 did not load revision 2"
+"$TN" call --node "http://127.0.0.1:$((base + 3))" --ledger client-ledger.log --input name.txt \
+  --receipt receipt2.cbor hello hello >out3.txt 2>/dev/null || fail "the upgraded node did not serve"
+"$TN" verify receipt2.cbor --ledger ledger --input name.txt | grep -E "^  actor"
+"$TN" verify receipt2.cbor --ledger ledger --input name.txt | grep -q "$cid2" || fail "the receipt does not name revision 2"
+echo "every tier now runs revision 2, each node re-attested before it served again"
 
 printf '\ndemo: ok (every step behaved as expected)\n'

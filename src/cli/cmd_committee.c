@@ -83,6 +83,12 @@ int tea_cmd_collect(int argc, char **argv) {
   return rc;
 }
 
+static size_t discard(char *p, size_t size, size_t n, void *ud) {
+  (void)p;
+  (void)ud;
+  return size * n;
+}
+
 static long post_block(const char *node, const uint8_t *b, size_t len) {
   CURL *c = curl_easy_init();
   char url[600];
@@ -92,8 +98,7 @@ static long post_block(const char *node, const uint8_t *b, size_t len) {
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)b);
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fwrite);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, stderr);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
   long status = -1;
   if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

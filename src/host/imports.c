@@ -53,3 +53,10 @@ tea_code tea_imports_check(const tea_wasm_module *m, const tea_actor *actor, tea
   }
   return TEA_OK;
 }
+
+bool tea_imports_from(const tea_wasm_module *m, const char *module_name) {
+  size_t n = tea_wasm_module_import_count(m);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(tea_wasm_module_import(m, i).module, module_name) == 0) return true;
+  return false;
+}

@@ -178,8 +178,10 @@ typedef struct tea_invocation {
 tea_code tea_invocation_host_call(tea_invocation *inv, const char *cap, const char *op,
                                   const uint8_t *req, size_t req_len, bool *ok, tea_error *err);
 
-tea_code tea_wapc_define(tea_invocation *inv, tea_wasm_linker *linker, tea_wasm_store *store,
-                         tea_error *err);
+tea_code tea_wapc_define(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker *linker,
+                         tea_wasm_store *store, tea_error *err);
+/* Does the module import anything from this module name? */
+bool tea_imports_from(const tea_wasm_module *m, const char *module_name);
 tea_code tea_wasi_gate_new(tea_invocation *inv, tea_wasi **out, tea_error *err);
 
 /* Runs (or replays) an invocation at a nesting depth, never past

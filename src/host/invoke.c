@@ -146,12 +146,16 @@ tea_code tea_invoke_at(tea_host *h, tea_actor *a, unsigned depth, uint64_t outer
     rc = tea_fail(err, TEA_ERR_NOMEM, "out of memory");
     goto out;
   }
+  const tea_wasm_module *m = a->entry->module;
   if ((rc = tea_wasm_store_new(&lim, &inv.store, err)) || (rc = tea_wasm_linker_new(&linker, err)) ||
-      (rc = tea_wapc_define(&inv, linker, inv.store, err)) || (rc = tea_wasi_gate_new(&inv, &wasi, err)) ||
-      (rc = tea_wasi_define(wasi, linker, inv.store, err)) ||
-      (rc = tea_deadline_start(&dl, inv.store, deadline, err)))
+      (rc = tea_wapc_define(&inv, m, linker, inv.store, err)))
     goto out;
-  rc = run(&inv, a->entry->module, linker, &status, err);
+  /* WASI only for modules that use it (a bare waPC guest does not). */
+  if (tea_imports_from(m, TEA_WASI_MODULE) &&
+      ((rc = tea_wasi_gate_new(&inv, &wasi, err)) || (rc = tea_wasi_define(wasi, linker, inv.store, err))))
+    goto out;
+  if ((rc = tea_deadline_start(&dl, inv.store, deadline, err)) != TEA_OK) goto out;
+  rc = run(&inv, m, linker, &status, err);
   fired = tea_deadline_stop(&dl);
   res->fuel_used = tea_wasm_store_fuel_used(inv.store);
   if (inv.fatal.code != TEA_OK) { /* a WASI-side failure the guest saw only as an errno */

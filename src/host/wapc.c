@@ -150,13 +150,22 @@ static const wapc_fn fns[] = {
     {"__console_log", 2, 0, console_log},
 };
 
-tea_code tea_wapc_define(tea_invocation *inv, tea_wasm_linker *linker, tea_wasm_store *store, tea_error *err) {
+/* Defines only what the module imports: host functions are made per
+ * invocation (they live in its store), so each one saved counts. */
+tea_code tea_wapc_define(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker *linker,
+                         tea_wasm_store *store, tea_error *err) {
   static const tea_wasm_valtype i32s[8] = {TEA_WASM_I32, TEA_WASM_I32, TEA_WASM_I32, TEA_WASM_I32,
                                            TEA_WASM_I32, TEA_WASM_I32, TEA_WASM_I32, TEA_WASM_I32};
-  for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
-    tea_code rc = tea_wasm_linker_define_func(linker, store, "wapc", fns[i].name, i32s, fns[i].nparams, i32s,
-                                              fns[i].nresults, fns[i].fn, inv, err);
-    if (rc != TEA_OK) return rc;
+  size_t n = tea_wasm_module_import_count(m);
+  for (size_t k = 0; k < n; k++) {
+    tea_wasm_import_info im = tea_wasm_module_import(m, k);
+    if (strcmp(im.module, "wapc") != 0) continue;
+    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
+      if (strcmp(im.name, fns[i].name) != 0) continue;
+      tea_code rc = tea_wasm_linker_define_func(linker, store, "wapc", fns[i].name, i32s, fns[i].nparams, i32s,
+                                                fns[i].nresults, fns[i].fn, inv, err);
+      if (rc != TEA_OK) return rc;
+    }
   }
   return TEA_OK;
 }

@@ -40,7 +40,8 @@ tea_code tea_ledger_propose(tea_ledger *l, const tea_ledger_slice *txs, size_t n
   if (ntx > TEA_LEDGER_MAX_TXS) return tea_fail(err, TEA_ERR_LIMIT, "more than %d transactions", TEA_LEDGER_MAX_TXS);
   memcpy(b->chain, tea_ledger_chain_id(l), TEA_SHA256_LEN);
   b->height = h;
-  b->time = time;
+  /* a clock that stepped back still makes a valid block */
+  b->time = time < tea_ledger_head_time(l) ? tea_ledger_head_time(l) : time;
   tea_code c = tea_ledger_block_cid_at(l, h - 1, &b->prev, err);
   if (c) return c;
   /* One buffer holds copies of every transaction, so the block owns what it points at. */

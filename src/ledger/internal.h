@@ -63,6 +63,8 @@ tea_code tea_apply_genesis(tea_state *st, const tea_ledger_block *b, tea_error *
 
 /* Checks a candidate block against the head: everything but its signatures. */
 tea_code tea_ledger_check_candidate(tea_ledger *l, const tea_ledger_block *b, tea_error *err);
+/* The head block's time (0 before genesis). */
+uint64_t tea_ledger_head_time(const tea_ledger *l);
 /* The committee that must sign the next block (NULL before genesis). */
 const tea_ledger_committee *tea_ledger_head_committee(const tea_ledger *l);
 

@@ -14,6 +14,7 @@ typedef struct chain {
   tea_ledger_params params;
   tea_cid *cids; /* CID of each block, by height */
   size_t cap;
+  uint64_t last_time; /* the head's time */
 } chain;
 
 struct tea_ledger {
@@ -50,6 +51,11 @@ static tea_code chain_apply_block(chain *ch, const tea_ledger_block *b, bool che
     return tea_fail(err, TEA_ERR_INVALID, "block %llu belongs to another chain", (unsigned long long)b->height);
   if (!tea_cid_equal(&b->prev, &ch->cids[ch->count - 1]))
     return tea_fail(err, TEA_ERR_INVALID, "block %llu: broken previous link", (unsigned long long)b->height);
+  /* Time is the proposer's claim; it may stand still but never run backwards, so
+   * "as of time T" has one answer. */
+  if (b->time < ch->last_time)
+    return tea_fail(err, TEA_ERR_INVALID, "block %llu: time goes backwards (%llu < %llu)",
+                    (unsigned long long)b->height, (unsigned long long)b->time, (unsigned long long)ch->last_time);
   /* The committee as of the previous block signs this one (a committee.set takes
    * effect from the next block). */
   const tea_ledger_committee *cm = tea_state_head(ch->st, ST_COMMITTEE, "", 0);
@@ -84,6 +90,7 @@ static tea_code chain_commit(chain *ch, const tea_ledger_block *b, const tea_cid
     ch->params = b->params;
   }
   ch->cids[ch->count++] = *cid;
+  ch->last_time = b->time;
   return TEA_OK;
 }
 
@@ -180,6 +187,8 @@ tea_code tea_ledger_check_candidate(tea_ledger *l, const tea_ledger_block *b, te
   tea_state_rollback(l->c.st);
   return c;
 }
+
+uint64_t tea_ledger_head_time(const tea_ledger *l) { return l->c.last_time; }
 
 const tea_ledger_committee *tea_ledger_head_committee(const tea_ledger *l) {
   return tea_state_head(l->c.st, ST_COMMITTEE, "", 0);

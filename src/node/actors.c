@@ -80,3 +80,21 @@ tea_code node_actor_get(tea_node *n, const char *name, uint64_t height, node_act
   *out = slot;
   return TEA_OK;
 }
+
+/* When a wave of an upgrade reaches this node's tier, the actors it runs move
+ * to their new code at once (fetched, verified, measured, compiled), so that
+ * peers attest the new state before the node serves again. */
+void node_follow_upgrades(tea_node *n) {
+  pthread_mutex_lock(&n->lock);
+  uint64_t count = tea_ledger_count(n->ledger);
+  size_t loaded = n->nactors;
+  char names[TEA_NODE_MAX_ACTORS][TEA_LEDGER_NAME_MAX];
+  for (size_t i = 0; i < loaded; i++) snprintf(names[i], sizeof names[i], "%s", n->actors[i].name);
+  for (size_t i = 0; count && i < loaded; i++) {
+    node_actor *a;
+    tea_error err;
+    if (node_actor_get(n, names[i], count - 1, &a, &err) != TEA_OK)
+      fprintf(stderr, "teanode: cannot follow the upgrade of %s: %s\n", names[i], err.msg);
+  }
+  pthread_mutex_unlock(&n->lock);
+}

@@ -161,6 +161,7 @@ static void post_block(tea_node *n, const tea_http_request *req, tea_http_respon
     tea_http_problem(resp, 422, "Block refused", "%s", err.msg);
     return;
   }
+  node_follow_upgrades(n);
   char body[64];
   snprintf(body, sizeof body, "{\"height\":%llu}\n", (unsigned long long)count - 1);
   set_text(resp, 200, "application/json", body);

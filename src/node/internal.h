@@ -60,6 +60,7 @@ struct tea_node {
 /* actors.c */
 tea_code node_actor_get(tea_node *n, const char *name, uint64_t height, node_actor **out,
                         tea_error *err);
+void node_follow_upgrades(tea_node *n);
 /* sync.c */
 tea_code node_http_get(const char *url, const char *accept, uint8_t **out, size_t *len,
                        tea_error *err);

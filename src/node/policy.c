@@ -87,9 +87,15 @@ static tea_code actor(void *ctx, const char *name, const char *cid, uint64_t hei
   tea_error e2;
   *a = TEA_UNKNOWN;
   if (tea_ledger_actor_at(ctx, name, height, &rec, &e2) != TEA_OK) return TEA_OK;
-  char text[TEA_CID_STR_MAX];
-  if (tea_cid_format(&rec.cid, text, &e2) != TEA_OK) return TEA_OK;
-  if (strcmp(text, cid) == 0) *a = rec.retired ? TEA_RETIRED : TEA_APPROVED;
+  tea_cid want;
+  if (tea_cid_parse_cstr(cid, &want, &e2) != TEA_OK) return TEA_OK;
+  bool known = tea_cid_equal(&rec.cid, &want);
+  /* during and after an upgrade, the old and the new code are both the
+     actor's: nodes switch tier by tier, and their logs keep what they ran */
+  tea_ledger_upgrade u;
+  if (!known && tea_ledger_upgrade_at(ctx, name, height, &u, &e2) == TEA_OK)
+    known = tea_cid_equal(&u.cid, &want) || tea_cid_equal(&u.old_cid, &want);
+  if (known) *a = rec.retired ? TEA_RETIRED : TEA_APPROVED;
   return TEA_OK;
 }
 

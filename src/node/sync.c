@@ -124,6 +124,7 @@ size_t tea_node_sync(tea_node *n) {
     free(buf);
   }
   atomic_fetch_add(&n->m.blocks_synced, added);
+  if (added) node_follow_upgrades(n);
   return added;
 }
 

@@ -105,6 +105,113 @@ static inline bool in_i64(double x) { return x >= -9223372036854775808.0 && x < 
 static inline bool in_u64(double x) { return x > -1.0 && x < 18446744073709551616.0; }
 
 
+/* ---- SIMD handlers ---------------------------------------------------------------
+ * One per instruction, generated from TEA_SIMD_OPS: read the operands into
+ * locals, compute with simd.h, write the result. Reading everything before
+ * writing lets a destination alias a source (a retargeted local.set). They
+ * are inlined into the dispatch loop in optimized builds. Under sanitizers
+ * they stay out of line: hundreds of address-taken 16-byte locals in the one
+ * big interpreter function make ASan/UBSan compiles many times slower. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEA_SIMD_OUTLINE 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEA_SIMD_OUTLINE 1
+#endif
+#endif
+#if defined(TEA_SIMD_OUTLINE) && (defined(__GNUC__) || defined(__clang__))
+#define SIMD_H static __attribute__((noinline))
+#elif defined(__GNUC__) || defined(__clang__)
+#define SIMD_H static inline __attribute__((always_inline))
+#else
+#define SIMD_H static inline
+#endif
+#define VGET(i) v_get(&fp[ip[i]])
+#define VPUT(i, v) v_put(&fp[ip[i]], &(v))
+SIMD_H void h_canon_f32x4(tea_wasm_slot *fp, const uint32_t *ip) {
+  tea_v128 x = VGET(1);
+  simd_canon_f32x4(&x);
+  VPUT(1, x);
+}
+SIMD_H void h_canon_f64x2(tea_wasm_slot *fp, const uint32_t *ip) {
+  tea_v128 x = VGET(1);
+  simd_canon_f64x2(&x);
+  VPUT(1, x);
+}
+#define H_UN(name)                                                  \
+  SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
+    tea_v128 x = VGET(1), r;                                        \
+    simd_##name(&r, &x);                                            \
+    VPUT(2, r);                                                     \
+  }
+#define H_BIN(name)                                                 \
+  SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
+    tea_v128 x = VGET(1), y = VGET(2), r;                           \
+    simd_##name(&r, &x, &y);                                        \
+    VPUT(3, r);                                                     \
+  }
+#define H_TERN(name)                                                \
+  SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
+    tea_v128 x = VGET(1), y = VGET(2), z = VGET(3), r;              \
+    simd_##name(&r, &x, &y, &z);                                    \
+    VPUT(4, r);                                                     \
+  }
+#define H_TEST(name)                                                \
+  SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
+    tea_v128 x = VGET(1);                                           \
+    fp[ip[2]].u64 = simd_##name(&x);                                \
+  }
+#define H_SHIFT(name)                                               \
+  SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
+    tea_v128 x = VGET(1), r;                                        \
+    simd_##name(&r, &x, fp[ip[2]].u32);                             \
+    VPUT(3, r);                                                     \
+  }
+#define H_SPLAT(name)                                               \
+  SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
+    tea_v128 r;                                                     \
+    simd_##name(&r, fp[ip[1]]);                                     \
+    VPUT(2, r);                                                     \
+  }
+#define H_EXTRACT(name)                                             \
+  SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
+    tea_v128 x = VGET(1);                                           \
+    fp[ip[3]] = simd_##name(&x, ip[2]);                             \
+  }
+#define H_REPLACE(name)                                             \
+  SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
+    tea_v128 x = VGET(1), r;                                        \
+    simd_##name(&r, &x, ip[2], fp[ip[3]]);                          \
+    VPUT(4, r);                                                     \
+  }
+#define H_SHUFFLE(name)                                             \
+  SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
+    tea_v128 x = VGET(1), y = VGET(2), r;                           \
+    uint8_t k[16];                                                  \
+    memcpy(k, ip + 3, 16);                                          \
+    simd_##name(&r, &x, &y, k);                                     \
+    VPUT(7, r);                                                     \
+  }
+/* the 16 bytes sit in the code words in memory order */
+#define H_CONST(name)                                               \
+  SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
+    memcpy(&fp[ip[5]], ip + 1, 16);                                 \
+  }
+#define H_LOAD(name)                                                \
+  SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip, const uint8_t *p) { \
+    tea_v128 r;                                                     \
+    simd_##name(&r, p);                                             \
+    VPUT(3, r);                                                     \
+  }
+#define H_STORE(name)
+#define H_LOADLANE(name)
+#define H_STORELANE(name)
+#define H_CASE(name, sub, kind, t, l, sz, canon) H_##kind(name)
+TEA_SIMD_OPS(H_CASE)
+#undef H_CASE
+#undef VGET
+#undef VPUT
+
 /* ---- the loop ------------------------------------------------------------------- */
 
 tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_slot *slots,
@@ -735,93 +842,32 @@ dispatch:
   BIN(F64_MAX, f64, fmax64(x.f64, y.f64))
   BIN(F64_COPYSIGN, u64, (x.u64 & 0x7fffffffffffffffull) | (y.u64 & 0x8000000000000000ull))
 
-  /* ---- SIMD: operands are read into locals before the result is written,
-     so a destination may alias a source ---- */
-#define VGET(i) v_get(&fp[ip[i]])
-#define VPUT(i, v) v_put(&fp[ip[i]], &(v))
-  CASE(CANON_F32X4) {
-    tea_v128 x = VGET(1);
-    simd_canon_f32x4(&x);
-    VPUT(1, x);
-    ip += 2;
-    NEXT();
+  /* ---- SIMD: lane arithmetic runs in the handlers above; memory access stays
+     here, where the memory base, size and the trap path live ---- */
+  CASE(CANON_F32X4) { h_canon_f32x4(fp, ip); ip += 2; NEXT(); }
+  CASE(CANON_F64X2) { h_canon_f64x2(fp, ip); ip += 2; NEXT(); }
+#define SIMD_CALL(name, words) \
+  CASE(name) {                 \
+    h_##name(fp, ip);          \
+    ip += 1 + words;           \
+    NEXT();                    \
   }
-  CASE(CANON_F64X2) {
-    tea_v128 x = VGET(1);
-    simd_canon_f64x2(&x);
-    VPUT(1, x);
-    ip += 2;
-    NEXT();
-  }
-#define SIMD_UN(name, sz)                  \
-  CASE(name) {                             \
-    tea_v128 x = VGET(1), r;               \
-    simd_##name(&r, &x);                   \
-    VPUT(2, r);                            \
-    ip += 3;                               \
-    NEXT();                                \
-  }
-#define SIMD_BIN(name, sz)                 \
-  CASE(name) {                             \
-    tea_v128 x = VGET(1), y = VGET(2), r;  \
-    simd_##name(&r, &x, &y);               \
-    VPUT(3, r);                            \
-    ip += 4;                               \
-    NEXT();                                \
-  }
-#define SIMD_TERN(name, sz)                              \
-  CASE(name) {                                           \
-    tea_v128 x = VGET(1), y = VGET(2), z = VGET(3), r;   \
-    simd_##name(&r, &x, &y, &z);                         \
-    VPUT(4, r);                                          \
-    ip += 5;                                             \
-    NEXT();                                              \
-  }
-#define SIMD_TEST(name, sz)                \
-  CASE(name) {                             \
-    tea_v128 x = VGET(1);                  \
-    A(2).u64 = simd_##name(&x);            \
-    ip += 3;                               \
-    NEXT();                                \
-  }
-#define SIMD_SHIFT(name, sz)               \
-  CASE(name) {                             \
-    tea_v128 x = VGET(1), r;               \
-    simd_##name(&r, &x, A(2).u32);         \
-    VPUT(3, r);                            \
-    ip += 4;                               \
-    NEXT();                                \
-  }
-#define SIMD_SPLAT(name, sz)               \
-  CASE(name) {                             \
-    tea_v128 r;                            \
-    simd_##name(&r, A(1));                 \
-    VPUT(2, r);                            \
-    ip += 3;                               \
-    NEXT();                                \
-  }
-#define SIMD_EXTRACT(name, sz)             \
-  CASE(name) {                             \
-    tea_v128 x = VGET(1);                  \
-    A(3) = simd_##name(&x, ip[2]);         \
-    ip += 4;                               \
-    NEXT();                                \
-  }
-#define SIMD_REPLACE(name, sz)             \
-  CASE(name) {                             \
-    tea_v128 x = VGET(1), r;               \
-    simd_##name(&r, &x, ip[2], A(3));      \
-    VPUT(4, r);                            \
-    ip += 5;                               \
-    NEXT();                                \
-  }
+#define SIMD_UN(name, sz) SIMD_CALL(name, 2)
+#define SIMD_BIN(name, sz) SIMD_CALL(name, 3)
+#define SIMD_TERN(name, sz) SIMD_CALL(name, 4)
+#define SIMD_TEST(name, sz) SIMD_CALL(name, 2)
+#define SIMD_SHIFT(name, sz) SIMD_CALL(name, 3)
+#define SIMD_SPLAT(name, sz) SIMD_CALL(name, 2)
+#define SIMD_EXTRACT(name, sz) SIMD_CALL(name, 3)
+#define SIMD_REPLACE(name, sz) SIMD_CALL(name, 4)
+#define SIMD_SHUFFLE(name, sz) SIMD_CALL(name, 7)
+#define SIMD_CONST(name, sz) SIMD_CALL(name, 5)
+  /* bounds as for scalar accesses; the access size is 1 << sz bytes */
 #define SIMD_LOAD(name, sz)                                                  \
   CASE(name) {                                                               \
     uint64_t ea = (uint64_t)A(1).u32 + ip[2];                                \
     if (UNLIKELY(ea + (1u << sz) > mem_size)) TRAP(TEA_TRAP_MEMORY);         \
-    tea_v128 r;                                                              \
-    simd_##name(&r, mem + ea);                                               \
-    VPUT(3, r);                                                              \
+    h_##name(fp, ip, mem + ea);                                              \
     ip += 4;                                                                 \
     NEXT();                                                                  \
   }
@@ -833,14 +879,14 @@ dispatch:
     ip += 4;                                                                 \
     NEXT();                                                                  \
   }
-  /* lanes are bytes [k*size, k*size+size) in WebAssembly order: byte copies */
+  /* lanes are bytes [k*size, k*size+size) in WebAssembly order: byte copies
+     straight between the frame slots and memory */
 #define SIMD_LOADLANE(name, sz)                                              \
   CASE(name) {                                                               \
     uint64_t ea = (uint64_t)A(1).u32 + ip[2];                                \
     if (UNLIKELY(ea + (1u << sz) > mem_size)) TRAP(TEA_TRAP_MEMORY);         \
-    tea_v128 r = VGET(3);                                                    \
-    memcpy(r.u8 + (ip[4] << sz), mem + ea, 1u << sz);                        \
-    VPUT(5, r);                                                              \
+    memmove(&fp[ip[5]], &fp[ip[3]], 16); /* the result starts as the vector */ \
+    memcpy((uint8_t *)&fp[ip[5]] + (ip[4] << sz), mem + ea, 1u << sz);       \
     ip += 6;                                                                 \
     NEXT();                                                                  \
   }
@@ -848,26 +894,8 @@ dispatch:
   CASE(name) {                                                               \
     uint64_t ea = (uint64_t)A(1).u32 + ip[3];                                \
     if (UNLIKELY(ea + (1u << sz) > mem_size)) TRAP(TEA_TRAP_MEMORY);         \
-    tea_v128 x = VGET(2);                                                    \
-    memcpy(mem + ea, x.u8 + (ip[4] << sz), 1u << sz);                        \
+    memcpy(mem + ea, (const uint8_t *)&fp[ip[2]] + (ip[4] << sz), 1u << sz); \
     ip += 5;                                                                 \
-    NEXT();                                                                  \
-  }
-#define SIMD_SHUFFLE(name, sz)                                               \
-  CASE(name) {                                                               \
-    tea_v128 x = VGET(1), y = VGET(2), r;                                    \
-    uint8_t k[16];                                                           \
-    memcpy(k, ip + 3, 16);                                                   \
-    simd_##name(&r, &x, &y, k);                                              \
-    VPUT(7, r);                                                              \
-    ip += 8;                                                                 \
-    NEXT();                                                                  \
-  }
-  /* the 16 bytes sit in the code words in memory order */
-#define SIMD_CONST(name, sz)                                                 \
-  CASE(name) {                                                               \
-    memcpy(&fp[ip[5]], ip + 1, 16);                                          \
-    ip += 6;                                                                 \
     NEXT();                                                                  \
   }
 #define SIMD_CASE(name, sub, kind, t, l, sz, canon) SIMD_##kind(name, sz)

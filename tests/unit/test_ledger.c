@@ -237,6 +237,7 @@ static void test_forged_signature(void **state) {
   memset(&b, 0, sizeof b);
   memcpy(b.chain, f->chain, 32);
   b.height = 1;
+  b.time = 1001;
   tea_ledger_block_cid_at(f->l, 0, &b.prev, NULL);
   b.txs = &t;
   b.ntx = 1;
@@ -254,6 +255,7 @@ static void test_duplicate_signature(void **state) {
   memset(&b, 0, sizeof b);
   memcpy(b.chain, f->chain, 32);
   b.height = 1;
+  b.time = 1001;
   tea_ledger_block_cid_at(f->l, 0, &b.prev, NULL);
   tea_ledger_block_sign(&b, &f->cm[0], NULL);
   b.sigs[1] = b.sigs[0]; /* the same member twice makes "two" signatures */
@@ -326,6 +328,18 @@ static void test_broken_link(void **state) {
   assert_int_equal(tea_ledger_block_encode(&b, true, &buf, &n, NULL), TEA_OK);
   tea_ledger_block_free(&b);
   expect_reject(f, buf, n, TEA_ERR_INVALID, "broken previous link");
+  free(buf);
+  /* time running backwards */
+  buf = block_bytes(f, NULL, 0, 3, &n);
+  assert_int_equal(tea_ledger_block_decode(buf, n, &b, NULL), TEA_OK);
+  free(buf);
+  b.time = 999;
+  b.nsigs = 0;
+  tea_ledger_block_sign(&b, &f->cm[0], NULL);
+  tea_ledger_block_sign(&b, &f->cm[1], NULL);
+  assert_int_equal(tea_ledger_block_encode(&b, true, &buf, &n, NULL), TEA_OK);
+  tea_ledger_block_free(&b);
+  expect_reject(f, buf, n, TEA_ERR_INVALID, "time goes backwards");
   free(buf);
   /* a replayed block (height already taken) */
   uint8_t *old;
@@ -699,6 +713,7 @@ static void test_committee_change(void **state) {
   memset(&b, 0, sizeof b);
   memcpy(b.chain, f->chain, 32);
   b.height = 2;
+  b.time = 1002;
   tea_ledger_block_cid_at(f->l, 1, &b.prev, NULL);
   tea_ledger_block_sign(&b, &nk[0], NULL);
   tea_ledger_block_sign(&b, &nk[1], NULL);
