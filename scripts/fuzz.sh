@@ -7,9 +7,9 @@ seconds=${1:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/build-fuzz"
 mkdir -p "$out"
-lib_srcs=$(ls "$root"/src/base/*.c "$root"/src/wasm/*.c "$root"/src/cas/*.c "$root"/src/trust/*.c 2>/dev/null)
+lib_srcs=$(ls "$root"/src/base/*.c "$root"/src/wasm/*.c "$root"/src/cas/*.c "$root"/src/trust/*.c "$root"/src/ledger/*.c 2>/dev/null)
 # the trust layer links libsodium, jansson and the TPM software stack
-libs="-lcrypto -lm $(pkg-config --libs libsodium jansson tss2-esys tss2-tctildr tss2-rc)"
+libs="-lcrypto -lm $(pkg-config --libs libsodium jansson libcurl tss2-esys tss2-tctildr tss2-rc)"
 flags="-g -O1 -std=c17 -D_GNU_SOURCE -ffp-contract=off -I$root/include -I$root/src"
 status=0
 for target in "$root"/tests/fuzz/fuzz_*.c; do

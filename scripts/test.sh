@@ -67,6 +67,9 @@ for build in "$@"; do
     run wasi sh "$root/tests/wasi/run.sh" "$build"
   fi
   if [ -x "$build/src/cli/teanode" ]; then
+    for t in crash_test cli_test etcd_test; do
+      run "ledger_$t" sh "$root/tests/ledger/$t.sh" "$build"
+    done
     run e2e sh "$root/tests/e2e/run.sh" "$build"
   fi
 done

@@ -288,9 +288,26 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
     r.nonce_len = (size_t)k;
   }
 
+  /* a confidential request is sealed to this node's X25519 key: only this
+     node can read it, and the receipt covers the plaintext's hash */
+  const uint8_t *input = req->body;
+  size_t input_len = req->body_len;
+  uint8_t *plain = NULL;
+  const char *sealed = tea_http_header(req, "Tea-Sealed");
+  if (sealed && strcmp(sealed, "1") == 0) {
+    if (tea_unseal(&n->keys, req->body, req->body_len, &plain, &input_len, &err) != TEA_OK) {
+      tea_http_problem(resp, 400, "Bad Request", "sealed input does not open: %s", err.msg);
+      return;
+    }
+    input = plain;
+  }
   tea_invoke_result res;
   memset(&res, 0, sizeof res);
-  rc = tea_host_invoke(n->host, a->actor, op, req->body, req->body_len, &res, &err);
+  rc = tea_host_invoke(n->host, a->actor, op, input, input_len, &res, &err);
+  if (plain) {
+    sodium_memzero(plain, input_len);
+    free(plain);
+  }
   if (rc != TEA_OK) {
     atomic_fetch_add(&n->m.actor_failures, 1);
     tea_invoke_result_free(&res);

@@ -1,5 +1,6 @@
 /* The node's life cycle: open its state with a measured boot, serve, stop. */
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,16 @@ fail:
   return rc;
 }
 
+static char *read_text(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  char *buf = malloc(1 << 20);
+  size_t len = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+  fclose(f);
+  if (buf) buf[len] = '\0';
+  return buf;
+}
+
 tea_code tea_node_start(tea_node *n, tea_error *err) {
   tea_http_config hc = {
       .bind = n->cfg.bind,
@@ -124,7 +135,24 @@ tea_code tea_node_start(tea_node *n, tea_error *err) {
       .max_body = n->cfg.max_body,
       .threads = n->cfg.threads,
   };
-  return tea_http_start(&hc, node_handle, n, &n->http, err);
+  char *cert = NULL, *key = NULL;
+  if (n->cfg.tls_cert[0] || n->cfg.tls_key[0]) {
+    cert = read_text(n->cfg.tls_cert);
+    key = read_text(n->cfg.tls_key);
+    if (!cert || !key) {
+      free(cert);
+      free(key);
+      return tea_fail(err, TEA_ERR_IO, "cannot read the TLS certificate %s and key %s",
+                      n->cfg.tls_cert, n->cfg.tls_key);
+    }
+    hc.tls_cert_pem = cert;
+    hc.tls_key_pem = key;
+  }
+  tea_code rc = tea_http_start(&hc, node_handle, n, &n->http, err);
+  if (key) sodium_memzero(key, strlen(key));
+  free(cert);
+  free(key);
+  return rc;
 }
 
 uint16_t tea_node_port(const tea_node *n) { return n->http ? tea_http_port(n->http) : 0; }
