@@ -257,8 +257,40 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud) {
   return n;
 }
 
+/* Seals the input to the node's X25519 key as the client's own ledger copy
+ * registers it (never as the node claims it). */
+typedef struct find_enc {
+  const char *endpoint;
+  uint8_t enc[TEA_X25519_LEN];
+  bool found;
+} find_enc;
+
+static bool match_endpoint(void *ctx, const tea_ledger_node *rec) {
+  find_enc *f = ctx;
+  if (strcmp(rec->endpoint, f->endpoint) != 0) return true;
+  memcpy(f->enc, rec->enc, TEA_X25519_LEN);
+  f->found = true;
+  return false;
+}
+
+static tea_code seal_for(const char *ledger, const char *node, const uint8_t *in, size_t len,
+                         uint8_t **out, size_t *out_len, tea_error *err) {
+  tea_ledger_store *ls;
+  tea_ledger *l = NULL;
+  tea_code rc = tea_ledger_store_file_open(&ls, ledger, err);
+  if (rc == TEA_OK) rc = tea_ledger_open(&l, ls, err);
+  if (rc == TEA_OK) rc = tea_node_ledger_pull(l, node, stderr, err);
+  find_enc f = {node, {0}, false};
+  if (rc == TEA_OK) tea_ledger_each_node(l, tea_ledger_count(l) - 1, match_endpoint, &f);
+  tea_ledger_close(l);
+  if (rc != TEA_OK) return rc;
+  if (!f.found) return tea_fail(err, TEA_ERR_NOT_FOUND, "the ledger registers no node at %s", node);
+  return tea_seal(f.enc, in, len, out, out_len, err);
+}
+
 static long post_call(const char *node, const char *actor, const char *op, const uint8_t *in,
-                      size_t in_len, const uint8_t nonce[32], reply *r, char *why, size_t why_len) {
+                      size_t in_len, bool sealed, const uint8_t nonce[32], reply *r, char *why,
+                      size_t why_len) {
   CURL *c = curl_easy_init();
   char url[768], nh[80];
   snprintf(url, sizeof url, "%s/v1/actors/%s/%s", node, actor, op);
@@ -267,6 +299,7 @@ static long post_call(const char *node, const char *actor, const char *op, const
   snprintf(nh, sizeof nh, "Tea-Nonce: %s", hex);
   struct curl_slist *h = curl_slist_append(NULL, nh);
   h = curl_slist_append(h, "Content-Type: application/octet-stream");
+  if (sealed) h = curl_slist_append(h, "Tea-Sealed: 1");
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_POST, 1L);
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, in_len ? (const char *)in : "");
@@ -358,7 +391,10 @@ static uint8_t *read_all(const char *path, size_t *len) {
 
 static void call_usage(FILE *f) {
   fprintf(f,
-          "usage: teanode call [--node URL] [--input FILE] [--receipt FILE] [--ledger FILE] [--no-verify] ACTOR OP\n"
+          "usage: teanode call [--node URL] [--input FILE] [--encrypt] [--receipt FILE] [--ledger FILE]\n"
+          "                    [--no-verify] ACTOR OP\n"
+          "--encrypt seals the input to the node's X25519 key as the ledger registers it: only that\n"
+          "node can read it; the receipt still covers the plaintext's hash.\n"
           "Runs OP of ACTOR on a node and prints the output, after verifying the node's receipt\n"
           "Without --node, picks the nearest node the ledger lists as active (by the time its\n"
           "status takes) and tries the next one if it fails.\n"
@@ -370,10 +406,11 @@ int tea_cmd_call(int argc, char **argv) {
   static const struct option opts[] = {
       {"node", required_argument, 0, 'n'},    {"input", required_argument, 0, 'i'},
       {"receipt", required_argument, 0, 'r'}, {"ledger", required_argument, 0, 'l'},
-      {"no-verify", no_argument, 0, 'N'},     {"help", no_argument, 0, 'h'},
+      {"no-verify", no_argument, 0, 'N'},     {"encrypt", no_argument, 0, 'E'},
+      {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   const char *node = NULL, *input = NULL, *receipt_out = NULL, *ledger = "tea-client-ledger.dat";
-  bool verify = true;
+  bool verify = true, encrypt = false;
   optind = 1;
   for (int o; (o = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
     switch (o) {
@@ -382,6 +419,7 @@ int tea_cmd_call(int argc, char **argv) {
     case 'r': receipt_out = optarg; break;
     case 'l': ledger = optarg; break;
     case 'N': verify = false; break;
+    case 'E': encrypt = true; break;
     case 'h': call_usage(stdout); return 0;
     default: call_usage(stderr); return TEA_CLI_USAGE;
     }
@@ -421,7 +459,15 @@ int tea_cmd_call(int argc, char **argv) {
     free(r.body);
     free(r.receipt);
     memset(&r, 0, sizeof r);
-    status = post_call(cand.url[i], actor, op, in, in_len, nonce, &r, why, sizeof why);
+    uint8_t *body = in;
+    size_t body_len = in_len;
+    if (encrypt && seal_for(ledger, cand.url[i], in ? in : (const uint8_t *)"", in_len, &body,
+                            &body_len, &err) != TEA_OK) {
+      fprintf(stderr, "note: %s: cannot seal the input: %s\n", cand.url[i], err.msg);
+      continue;
+    }
+    status = post_call(cand.url[i], actor, op, body, body_len, encrypt, nonce, &r, why, sizeof why);
+    if (body != in) free(body);
     node = cand.url[i];
     if (status >= 0 && status < 500) break;
     fprintf(stderr, "note: %s: %s; trying another node\n", node,

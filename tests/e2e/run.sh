@@ -77,6 +77,13 @@ check "after a restart: same node id, same ledger" \
 check "after a restart the receipt chain continues (seq 1, previous = the first receipt)" \
   '"$TN" call --node "$url" --ledger client.log --input in.txt --receipt r2.cbor hello hello >/dev/null 2>&1 &&
    "$TN" verify r2.cbor --ledger ledger --prev r1.cbor >v.txt 2>&1 && grep -q "chain *pass" v.txt'
+check "a confidential call: input sealed to the node's registered key, receipt verified" \
+  '"$TN" call --node "$url" --ledger client.log --encrypt --input in.txt hello hello 2>/dev/null | grep -qx "Hello, e2e!"'
+check "a sealed input the node cannot open gets 400" \
+  '[ "$(head -c 100 /dev/urandom | code -H "Tea-Sealed: 1" --data-binary @- "$url/v1/actors/hello/hello")" = 400 ]'
+check "bounded load (wrk, 2 s, 8 connections): no errors, node still answers" \
+  'if command -v wrk >/dev/null 2>&1; then wrk -t2 -c8 -d2s -s "$root/bench/node/post.lua" "$url/v1/actors/hello/echo" >wrk.out 2>&1 &&
+   ! grep -qE "Non-2xx|Socket errors" wrk.out && grep -q "Requests/sec" wrk.out && curl -sf "$url/v1/status" >/dev/null; else false; fi'
 stop_node
 echo "1..$n"
 [ "$failed" -eq 0 ]
