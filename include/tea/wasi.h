@@ -111,6 +111,9 @@ tea_code tea_wasi_new(const tea_wasi_config *config, tea_wasi **out, tea_error *
  * (memory 0 of the calling instance). */
 tea_code tea_wasi_define(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store *store,
                          tea_error *err);
+/* The same, for only the WASI functions `module` imports (cheaper per store). */
+tea_code tea_wasi_define_for(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store *store,
+                             const tea_wasm_module *module, tea_error *err);
 
 /* Closes every fd the guest opened and the preopens. */
 void tea_wasi_free(tea_wasi *wasi);

@@ -120,13 +120,13 @@ const char *tea_wasi_import_cap(const char *name);
 
 /* ---- deadline.c --------------------------------------------------------- */
 
+/* One watchdog thread serves every invocation in the process: a deadline is
+ * an entry in its list, not a thread of its own. */
 typedef struct tea_deadline {
-  pthread_t thread;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
+  struct tea_deadline *next;
   tea_wasm_store *store;
   uint64_t at_ns;
-  bool done, fired, running;
+  bool fired, running;
 } tea_deadline;
 
 uint64_t tea_mono_ns(void);

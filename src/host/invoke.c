@@ -152,7 +152,7 @@ tea_code tea_invoke_at(tea_host *h, tea_actor *a, unsigned depth, uint64_t outer
     goto out;
   /* WASI only for modules that use it (a bare waPC guest does not). */
   if (tea_imports_from(m, TEA_WASI_MODULE) &&
-      ((rc = tea_wasi_gate_new(&inv, &wasi, err)) || (rc = tea_wasi_define(wasi, linker, inv.store, err))))
+      ((rc = tea_wasi_gate_new(&inv, &wasi, err)) || (rc = tea_wasi_define_for(wasi, linker, inv.store, m, err))))
     goto out;
   if ((rc = tea_deadline_start(&dl, inv.store, deadline, err)) != TEA_OK) goto out;
   rc = run(&inv, m, linker, &status, err);

@@ -38,6 +38,16 @@
 #define LE64(x) (x)
 #endif
 static inline uint8_t le8(uint8_t x) { return x; }
+
+/* A 32-bit result (i32, f32 bits) stored as a whole slot: zero-extended and
+ * placed where `.u32`/`.f32` read it, which is the low-address half of the
+ * slot: its low-order bits on little-endian hosts, its high-order bits on
+ * big-endian ones. One 64-bit store either way. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define W32(x) ((uint64_t)(uint32_t)(x) << 32)
+#else
+#define W32(x) ((uint64_t)(uint32_t)(x))
+#endif
 #define LEFOR(ctype, x)                                                          \
   (sizeof(ctype) == 1 ? (ctype)le8((uint8_t)(x))                                 \
    : sizeof(ctype) == 2 ? (ctype)LE16((uint16_t)(x))                             \
@@ -159,7 +169,8 @@ SIMD_H void h_canon_f64x2(tea_wasm_slot *fp, const uint32_t *ip) {
 #define H_TEST(name)                                                \
   SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
     tea_v128 x = VGET(1);                                           \
-    fp[ip[2]].u64 = simd_##name(&x);                                \
+    fp[ip[2]].u64 = 0; /* an i32 result: written as .u32 is read */ \
+    fp[ip[2]].u32 = simd_##name(&x);                                \
   }
 #define H_SHIFT(name)                                               \
   SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
@@ -353,13 +364,13 @@ dispatch:
   }
   CASE(COPY) { A(2) = A(1); ip += 3; NEXT(); }
   CASE(COPY2) { A(2) = A(1); A(4) = A(3); ip += 5; NEXT(); }
-  CASE(CONST32) { A(2).u64 = ip[1]; ip += 3; NEXT(); }
+  CASE(CONST32) { A(2).u64 = W32(ip[1]); ip += 3; NEXT(); }
   CASE(CONST64) { A(3).u64 = (uint64_t)ip[1] | (uint64_t)ip[2] << 32; ip += 4; NEXT(); }
   CASE(SELECT) { A(4) = A(3).u32 ? A(1) : A(2); ip += 5; NEXT(); }
   CASE(GLOBAL_GET) { A(2) = inst->globals[ip[1]]->value; ip += 3; NEXT(); }
   CASE(GLOBAL_SET) { inst->globals[ip[1]]->value = A(2); ip += 3; NEXT(); }
   CASE(CANON_F32) {
-    if (A(1).f32 != A(1).f32) A(1).u64 = 0x7fc00000u;
+    if (A(1).f32 != A(1).f32) A(1).u64 = W32(0x7fc00000u);
     ip += 2;
     NEXT();
   }
@@ -368,10 +379,10 @@ dispatch:
     ip += 2;
     NEXT();
   }
-  CASE(MEMORY_SIZE) { A(1).u64 = mem_size / TEA_WASM_PAGE_SIZE; ip += 2; NEXT(); }
+  CASE(MEMORY_SIZE) { A(1).u64 = W32(mem_size / TEA_WASM_PAGE_SIZE); ip += 2; NEXT(); }
   CASE(MEMORY_GROW) {
     int64_t old = tea_memory_grow(inst->memory, A(1).u32);
-    A(2).u64 = (uint32_t)old;
+    A(2).u64 = W32(old);
     RELOAD_MEMORY();
     ip += 3;
     NEXT();
@@ -415,10 +426,10 @@ dispatch:
     ip += 4;
     NEXT();
   }
-  CASE(TABLE_SIZE) { A(2).u64 = inst->tables[ip[1]]->size; ip += 3; NEXT(); }
+  CASE(TABLE_SIZE) { A(2).u64 = W32(inst->tables[ip[1]]->size); ip += 3; NEXT(); }
   CASE(TABLE_GROW) {
     int64_t old = tea_table_grow(inst->tables[ip[1]], A(3).u32, A(2).ref);
-    A(4).u64 = (uint32_t)old;
+    A(4).u64 = W32(old);
     ip += 5;
     NEXT();
   }
@@ -449,7 +460,7 @@ dispatch:
   }
   CASE(ELEM_DROP) { inst->elem_len[ip[1]] = 0; ip += 2; NEXT(); }
   CASE(REF_FUNC) { A(2).ref = inst->funcs[ip[1]]; ip += 3; NEXT(); }
-  CASE(REF_IS_NULL) { A(2).u64 = A(1).ref == NULL; ip += 3; NEXT(); }
+  CASE(REF_IS_NULL) { A(2).u64 = W32(A(1).ref == NULL); ip += 3; NEXT(); }
   CASE(COPY_V128) {
     tea_wasm_slot lo = A(1), hi = fp[ip[1] + 1];
     A(2) = lo;
@@ -483,7 +494,7 @@ dispatch:
 #define IMM32(name, expr)              \
   CASE(name) {                         \
     uint32_t x = A(1).u32, k = ip[2];  \
-    A(3).u64 = (uint32_t)(expr);       \
+    A(3).u64 = W32(expr);              \
     ip += 4;                           \
     NEXT();                            \
   }
@@ -754,28 +765,28 @@ dispatch:
     int32_t x = A(1).i32, y = A(2).i32;
     if (UNLIKELY(y == 0)) TRAP(TEA_TRAP_DIV_ZERO);
     if (UNLIKELY(x == INT32_MIN && y == -1)) TRAP(TEA_TRAP_OVERFLOW);
-    A(3).u64 = (uint32_t)(x / y);
+    A(3).u64 = W32(x / y);
     ip += 4;
     NEXT();
   }
   CASE(I32_DIV_U) {
     uint32_t x = A(1).u32, y = A(2).u32;
     if (UNLIKELY(y == 0)) TRAP(TEA_TRAP_DIV_ZERO);
-    A(3).u64 = x / y;
+    A(3).u64 = W32(x / y);
     ip += 4;
     NEXT();
   }
   CASE(I32_REM_S) {
     int32_t x = A(1).i32, y = A(2).i32;
     if (UNLIKELY(y == 0)) TRAP(TEA_TRAP_DIV_ZERO);
-    A(3).u64 = y == -1 ? 0 : (uint32_t)(x % y);
+    A(3).u64 = W32(y == -1 ? 0 : x % y);
     ip += 4;
     NEXT();
   }
   CASE(I32_REM_U) {
     uint32_t x = A(1).u32, y = A(2).u32;
     if (UNLIKELY(y == 0)) TRAP(TEA_TRAP_DIV_ZERO);
-    A(3).u64 = x % y;
+    A(3).u64 = W32(x % y);
     ip += 4;
     NEXT();
   }

@@ -263,7 +263,14 @@ DEF_TEST(V128_ANY_TRUE,
 /* i8x16 */
 DEF_UN(I8X16_ABS, SSSE3(r->m = _mm_abs_epi8(x->m);, MAP1(int8_t, u8, 16, 1, (uint8_t)(a < 0 ? 0u - (uint8_t)a : (uint8_t)a))))
 DEF_UN(I8X16_NEG, VEC(r->vu8 = -x->vu8;, MAP1(uint8_t, u8, 16, 1, (uint8_t)(0u - a))))
-DEF_UN(I8X16_POPCNT, MAP1(uint8_t, u8, 16, 1, (uint8_t)__builtin_popcount(a)))
+/* bit tricks rather than __builtin_popcount: portable to any compiler, and
+   vectorizable */
+static inline uint8_t s_pop8(uint8_t x) {
+  x = (uint8_t)(x - ((x >> 1) & 0x55));
+  x = (uint8_t)((x & 0x33) + ((x >> 2) & 0x33));
+  return (uint8_t)((x + (x >> 4)) & 0x0f);
+}
+DEF_UN(I8X16_POPCNT, MAP1(uint8_t, u8, 16, 1, s_pop8(a)))
 DEF_BIN(I8X16_ADD, VEC(r->vu8 = x->vu8 + y->vu8;, MAP2(uint8_t, u8, 16, 1, (uint8_t)(a + b))))
 DEF_BIN(I8X16_SUB, VEC(r->vu8 = x->vu8 - y->vu8;, MAP2(uint8_t, u8, 16, 1, (uint8_t)(a - b))))
 DEF_BIN(I8X16_ADD_SAT_S, SSE2(r->m = _mm_adds_epi8(x->m, y->m);, MAP2(int8_t, i8, 16, 1, (int8_t)s_clamp(a + b, -128, 127))))
@@ -675,22 +682,25 @@ static inline uint64_t v_lane(const tea_v128 *v, uint32_t k, int w) {
 static inline void v_set_lane(tea_v128 *v, uint32_t k, int w, uint64_t x) {
   for (int i = 0; i < w; i++) v->u8[k * (uint32_t)w + (uint32_t)i] = (uint8_t)(x >> (8 * i));
 }
-/* extract: the result slot, zero-extended as every scalar slot is */
-#define EXTRACT(NAME, W, EXPR)                                                     \
+/* extract: the result slot, zeroed and then written through the member of
+ * its type (as the scalar instructions do), so a 32-bit value lands where
+ * `.u32` reads it on any byte order */
+#define EXTRACT(NAME, W, M, EXPR)                                                  \
   static inline tea_wasm_slot simd_##NAME(const tea_v128 *x, uint32_t k) {         \
     uint64_t l = v_lane(x, k, W);                                                  \
     tea_wasm_slot s;                                                               \
-    s.u64 = (EXPR);                                                                \
+    s.u64 = 0;                                                                     \
+    s.M = (EXPR);                                                                  \
     return s;                                                                      \
   }
-EXTRACT(I8X16_EXTRACT_LANE_S, 1, (uint32_t)(int32_t)(int8_t)l)
-EXTRACT(I8X16_EXTRACT_LANE_U, 1, l)
-EXTRACT(I16X8_EXTRACT_LANE_S, 2, (uint32_t)(int32_t)(int16_t)l)
-EXTRACT(I16X8_EXTRACT_LANE_U, 2, l)
-EXTRACT(I32X4_EXTRACT_LANE, 4, l)
-EXTRACT(I64X2_EXTRACT_LANE, 8, l)
-EXTRACT(F32X4_EXTRACT_LANE, 4, l)
-EXTRACT(F64X2_EXTRACT_LANE, 8, l)
+EXTRACT(I8X16_EXTRACT_LANE_S, 1, u32, (uint32_t)(int32_t)(int8_t)l)
+EXTRACT(I8X16_EXTRACT_LANE_U, 1, u32, (uint32_t)l)
+EXTRACT(I16X8_EXTRACT_LANE_S, 2, u32, (uint32_t)(int32_t)(int16_t)l)
+EXTRACT(I16X8_EXTRACT_LANE_U, 2, u32, (uint32_t)l)
+EXTRACT(I32X4_EXTRACT_LANE, 4, u32, (uint32_t)l)
+EXTRACT(I64X2_EXTRACT_LANE, 8, u64, l)
+EXTRACT(F32X4_EXTRACT_LANE, 4, u32, (uint32_t)l)
+EXTRACT(F64X2_EXTRACT_LANE, 8, u64, l)
 #define REPLACE(NAME, W, MEMBER)                                                   \
   static inline void simd_##NAME(tea_v128 *r, const tea_v128 *x, uint32_t k, tea_wasm_slot s) { \
     *r = *x;                                                                       \

@@ -1675,10 +1675,9 @@ static const struct {
     {"sock_shutdown", "ii:i", host_sock_unsupported},
 };
 
-tea_code tea_wasi_define(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store *store,
-                         tea_error *err) {
-  if (!wasi || !linker || !store) return tea_fail(err, TEA_ERR_ARG, "wasi: null argument");
-  for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+static tea_code define_one(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store *store,
+                           size_t i, tea_error *err) {
+  {
     tea_wasm_valtype types[2][12];
     uint32_t count[2] = {0, 0};
     int side = 0;
@@ -1686,10 +1685,36 @@ tea_code tea_wasi_define(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store
       if (*p == ':') side = 1;
       else types[side][count[side]++] = *p == 'I' ? TEA_WASM_I64 : TEA_WASM_I32;
     }
-    tea_code rc = tea_wasm_linker_define_func(linker, store, TEA_WASI_MODULE, defs[i].name,
-                                              types[0], count[0], types[1], count[1],
-                                              defs[i].fn, wasi, err);
+    return tea_wasm_linker_define_func(linker, store, TEA_WASI_MODULE, defs[i].name, types[0],
+                                       count[0], types[1], count[1], defs[i].fn, wasi, err);
+  }
+}
+
+tea_code tea_wasi_define(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store *store,
+                         tea_error *err) {
+  if (!wasi || !linker || !store) return tea_fail(err, TEA_ERR_ARG, "wasi: null argument");
+  for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+    tea_code rc = define_one(wasi, linker, store, i, err);
     if (rc != TEA_OK) return rc;
+  }
+  return TEA_OK;
+}
+
+/* A program imports a handful of the ~46 functions; defining only those makes
+ * a fresh store per request cheap (the actor host makes one per call). */
+tea_code tea_wasi_define_for(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store *store,
+                             const tea_wasm_module *module, tea_error *err) {
+  if (!wasi || !linker || !store || !module) return tea_fail(err, TEA_ERR_ARG, "wasi: null argument");
+  size_t n = tea_wasm_module_import_count(module);
+  for (size_t k = 0; k < n; k++) {
+    tea_wasm_import_info im = tea_wasm_module_import(module, k);
+    if (im.kind != TEA_WASM_EXTERN_FUNC || strcmp(im.module, TEA_WASI_MODULE) != 0) continue;
+    for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+      if (strcmp(defs[i].name, im.name) != 0) continue;
+      tea_code rc = define_one(wasi, linker, store, i, err);
+      if (rc != TEA_OK) return rc;
+      break;
+    } /* an unknown name stays undefined: instantiation names it */
   }
   return TEA_OK;
 }
