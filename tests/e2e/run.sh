@@ -30,22 +30,9 @@ cd "$work" || exit 1
 port=$((40000 + $$ % 20000))
 url="http://127.0.0.1:$port"
 
-# a one-node network: committee of one, the hello actor, the node registered
-"$TN" ledger keygen --out c.key >c.pub
-"$TN" ledger init --dir ledger --member "$(cat c.pub)" --threshold 1 --key c.key >/dev/null
-"$TN" actor keygen -o dev.seed >dev.out 2>&1
-issuer=$(sed -n 's/.*hex (for ledger records): *//p' dev.out)
-cid=$("$TN" actor sign "$build/actors/hello.wasm" -o hello.wasm --key dev.seed --name hello --cap tea:log | tail -n 1)
-"$TN" init --state node --port "$port" >node.id
-cp ledger/ledger.log node/ledger.log
-"$TN" register --state node --out node.tx
-"$TN" ledger tx runtime.approve --dir ledger --key c.key --out rt.tx --hash "$(sha256sum "$TN" | cut -d' ' -f1)" \
-  --version 0.1.0 --platform test >/dev/null
-"$TN" ledger tx actor.register --dir ledger --key c.key --out a.tx --name hello --cid "$cid" \
-  --issuer "$issuer" --cap tea:log >/dev/null
-"$TN" ledger propose --dir ledger --out p --key c.key rt.tx a.tx node.tx >/dev/null
-cp ledger/ledger.log node/ledger.log
-"$TN" cas put --store node/blobs hello.wasm >/dev/null
+ACTORS="$build/actors"
+. "$root/scripts/lib/one_node.sh"
+one_node_network node "$port"
 
 start_node() {
   "$TN" run --state node >>node.log 2>&1 &
