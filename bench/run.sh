@@ -2,7 +2,9 @@
 # tea benchmark suite: runs each kernel in bench/kernels natively, under
 # `teanode wasm run` and under Node's WebAssembly engine, checks that all three print
 # the same checksum, and prints a table of median wall times, ratios and peak RSS,
-# then start-up time (hello world) and module load throughput (teanode wasm validate).
+# then start-up time (hello world), module load throughput (teanode wasm validate), the
+# engine micro-benchmarks and the library's own figures (bench/core: hashing, ledger,
+# trust, actor invocation).
 #
 #   bench/run.sh [--runs N] [--teanode PATH] [--out DIR] [--kernels a,b,...]
 #                [--warmup N] [--timeout SECONDS] [--startup-runs N] [--big-funcs N]
@@ -24,7 +26,7 @@ KERNELS="coremark matmul dijkstra sha256 lz77 json sort stackvm blur blur_simd b
 REQUIRE_TEANODE=0
 
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 abspath() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s/%s\n' "$(pwd)" "$1" ;; esac; }
@@ -288,6 +290,19 @@ if [ -x "$MICRO_DIR/tea_micro" ] && [ -f "$MICRO_DIR/micro.wasm" ]; then
   } | tee -a "$TXT"
 else
   echo "run.sh: note: $MICRO_DIR/tea_micro not built; skipping micro-benchmarks" >&2
+fi
+
+# ---------------------------------------------------------------- library figures
+# tea_bench_core (bench/core/core.c) sits in the same build too: hashing and CIDs, the
+# ledger, the trust layer and actor invocations, one line per figure, printed as each is
+# measured (about 20 s). Its stderr goes to OUT/out/core.err.
+CORE="$(dirname "$(dirname "$(dirname "$TEANODE")")")/bench/core/tea_bench_core"
+if [ -x "$CORE" ]; then
+  { echo; echo "library benchmarks (in process, medians; bench/core/core.c):"; } | tee -a "$TXT"
+  "$CORE" 2>"$OUT/out/core.err" | sed -u 's/^/  /' | tee -a "$TXT"
+  [ "${PIPESTATUS[0]}" = 0 ] || fail "tea_bench_core: a figure could not be measured (its line above says FAILED; stderr in $OUT/out/core.err)"
+else
+  echo "run.sh: note: $CORE not built; skipping library benchmarks" >&2
 fi
 
 echo
