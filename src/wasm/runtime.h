@@ -38,6 +38,7 @@ struct tea_wasm_memory {
   bool has_max;
   uint32_t declared_max;
   size_t reserved;   /* bytes of address space reserved for data */
+  size_t committed;  /* bytes of it readable and writable (>= size) */
 };
 
 struct tea_wasm_table {

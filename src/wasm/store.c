@@ -14,6 +14,42 @@
 #define DEFAULT_STACK_SLOTS (1u << 20)
 
 
+/* Per-thread reuse of the two big mappings a store makes. The actor host
+ * makes and frees a store per request; mapping, protecting and unmapping each
+ * time cost page faults and, in a threaded node, TLB shootdowns on every core.
+ * One spare of each is kept per thread (and simply left when a thread ends).
+ * A spare stack needs no clearing: locals are zeroed on entry and operand
+ * slots are written before they are read. A spare memory is zeroed up to the
+ * size its guest could reach. */
+static _Thread_local struct {
+  void *p;
+  size_t bytes;
+} spare_stack;
+static _Thread_local struct {
+  uint8_t *p;
+  size_t reserved, committed;
+} spare_memory;
+#define SPARE_MEMORY_MAX (8u << 20) /* zeroing more than this costs more than a new mapping */
+
+static void *stack_take(size_t bytes) {
+  if (spare_stack.p && spare_stack.bytes == bytes) {
+    void *p = spare_stack.p;
+    spare_stack.p = NULL;
+    return p;
+  }
+  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+static void stack_give(void *p, size_t bytes) {
+  if (!spare_stack.p) {
+    spare_stack.p = p;
+    spare_stack.bytes = bytes;
+  } else {
+    munmap(p, bytes);
+  }
+}
+
 tea_code tea_wasm_store_new(const tea_wasm_limits *limits, tea_wasm_store **out, tea_error *err) {
   *out = NULL;
   tea_wasm_store *s = calloc(1, sizeof *s);
@@ -27,8 +63,7 @@ tea_code tea_wasm_store_new(const tea_wasm_limits *limits, tea_wasm_store **out,
   /* mapped, not calloc'd: the kernel supplies zero pages lazily, so a store
      costs nothing until its stack is used (the actor host makes many) */
   size_t stack_bytes = (size_t)s->limits.stack_slots * sizeof *s->stack;
-  void *stack = mmap(NULL, stack_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  s->stack = stack == MAP_FAILED ? NULL : stack;
+  s->stack = stack_take(stack_bytes);
   s->frames = malloc(((size_t)s->limits.max_call_depth + 1) * sizeof *s->frames);
   if (!s->stack || !s->frames) {
     tea_wasm_store_free(s);
@@ -49,7 +84,7 @@ void tea_wasm_store_free(tea_wasm_store *s) {
   for (size_t i = s->nobjects; i > 0; i--) s->releases[i - 1](s->objects[i - 1]);
   free(s->objects);
   free(s->releases);
-  if (s->stack) munmap(s->stack, (size_t)s->limits.stack_slots * sizeof *s->stack);
+  if (s->stack) stack_give(s->stack, (size_t)s->limits.stack_slots * sizeof *s->stack);
   free(s->frames);
   free(s);
 }
@@ -134,8 +169,24 @@ tea_wasm_valtype tea_wasm_func_result_type(const tea_wasm_func *f, uint32_t i) {
 
 static void free_memory(void *p) {
   tea_wasm_memory *m = p;
-  if (m->data) munmap(m->data, m->reserved ? m->reserved : 1);
+  if (m->data && !spare_memory.p && m->committed <= SPARE_MEMORY_MAX) {
+    memset(m->data, 0, m->size); /* beyond size nothing could be written */
+    spare_memory.p = m->data;
+    spare_memory.reserved = m->reserved;
+    spare_memory.committed = m->committed;
+  } else if (m->data) {
+    munmap(m->data, m->reserved ? m->reserved : 1);
+  }
   free(m);
+}
+
+/* Makes the first `bytes` of m readable and writable. */
+static bool commit(tea_wasm_memory *m, size_t bytes) {
+  if (bytes <= m->committed) return true;
+  if (mprotect(m->data + m->committed, bytes - m->committed, PROT_READ | PROT_WRITE) != 0)
+    return false;
+  m->committed = bytes;
+  return true;
 }
 
 /* Memory is reserved up front for its maximum, so growing never moves it. */
@@ -150,17 +201,23 @@ tea_code tea_memory_create(tea_wasm_store *store, uint64_t min, uint64_t max, bo
   tea_wasm_memory *m = calloc(1, sizeof *m);
   if (!m) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
   m->reserved = (size_t)(eff_max ? eff_max : 1) * TEA_WASM_PAGE_SIZE;
-  void *p = mmap(NULL, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) {
-    size_t want = m->reserved;
-    free(m);
-    return tea_fail(err, TEA_ERR_NOMEM, "cannot reserve %zu bytes for a memory", want);
+  if (spare_memory.p && spare_memory.reserved == m->reserved) {
+    m->data = spare_memory.p;
+    m->committed = spare_memory.committed; /* zeroed when it was given back */
+    spare_memory.p = NULL;
+  } else {
+    void *p = mmap(NULL, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+      size_t want = m->reserved;
+      free(m);
+      return tea_fail(err, TEA_ERR_NOMEM, "cannot reserve %zu bytes for a memory", want);
+    }
+    m->data = p;
   }
-  m->data = p;
   m->max_pages = (uint32_t)eff_max;
   m->has_max = has_max;
   m->declared_max = (uint32_t)(has_max ? max : 0);
-  if (min && mprotect(p, (size_t)min * TEA_WASM_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
+  if (!commit(m, (size_t)min * TEA_WASM_PAGE_SIZE)) {
     free_memory(m);
     return tea_fail(err, TEA_ERR_NOMEM, "cannot commit %llu pages", (unsigned long long)min);
   }
@@ -181,8 +238,7 @@ int64_t tea_memory_grow(tea_wasm_memory *m, uint32_t delta) {
   uint64_t old = m->size / TEA_WASM_PAGE_SIZE;
   if (delta == 0) return (int64_t)old;
   if (old + delta > m->max_pages) return -1;
-  if (mprotect(m->data + m->size, (size_t)delta * TEA_WASM_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0)
-    return -1;
+  if (!commit(m, (size_t)(m->size + (uint64_t)delta * TEA_WASM_PAGE_SIZE))) return -1;
   m->size += (uint64_t)delta * TEA_WASM_PAGE_SIZE;
   return (int64_t)old;
 }
