@@ -96,7 +96,8 @@ typedef struct tea_wasm_config {
 } tea_wasm_config;
 
 /* Decodes, validates and compiles. The bytes are copied; the caller keeps them.
- * Errors: TEA_ERR_MALFORMED, TEA_ERR_INVALID, TEA_ERR_NOMEM. The message names the section, byte offset and reason. */
+ * Errors: TEA_ERR_MALFORMED, TEA_ERR_INVALID, TEA_ERR_NOMEM. The message
+ * names the section, byte offset and reason. */
 tea_code tea_wasm_module_load(const uint8_t *bytes, size_t len, const tea_wasm_config *config,
                               tea_wasm_module **out, tea_error *err);
 void tea_wasm_module_free(tea_wasm_module *module);
@@ -149,8 +150,9 @@ void *tea_wasm_store_user(const tea_wasm_store *store);
  * slots[0..nresults), one slot per value, except that a v128 takes two
  * consecutive slots holding its 16 bytes in tea_wasm_val.v128 order (so
  * with v128s in the signature, value i is at the sum of the widths of the
- * values before it; without them, slot i is value i). Return TEA_OK, or fail (with tea_fail) to trap: the
- * error travels out of tea_wasm_call unchanged (TEA_ERR_EXIT included). */
+ * values before it; without them, slot i is value i). Return TEA_OK, or
+ * fail (with tea_fail) to trap: the error travels out of tea_wasm_call
+ * unchanged (TEA_ERR_EXIT included). */
 typedef struct tea_wasm_host_call {
   tea_wasm_store *store;
   tea_wasm_instance *caller; /* NULL when called directly by the embedder */

@@ -210,20 +210,22 @@ tea_code tea_http_start(const tea_http_config *config, tea_http_handler handler,
   s->user = user;
   s->max_body = c.max_body;
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-  if (c.tls_cert_pem && c.tls_key_pem) flags |= MHD_USE_TLS;
-  if (flags & MHD_USE_TLS)
-    s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, c.threads, MHD_OPTION_CONNECTION_TIMEOUT, c.timeout_s,
-        MHD_OPTION_CONNECTION_LIMIT, c.max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        s, MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL, MHD_OPTION_HTTPS_MEM_CERT, c.tls_cert_pem,
-        MHD_OPTION_HTTPS_MEM_KEY, c.tls_key_pem, MHD_OPTION_END);
-  else
-    s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, c.threads, MHD_OPTION_CONNECTION_TIMEOUT, c.timeout_s,
-        MHD_OPTION_CONNECTION_LIMIT, c.max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        s, MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL, MHD_OPTION_END);
+  bool tls = c.tls_cert_pem && c.tls_key_pem;
+  if (tls) flags |= MHD_USE_TLS;
+  /* one option array (libmicrohttpd is loaded on demand, see mhd_dl.c) */
+  struct MHD_OptionItem opts[] = {
+      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)quiet_log, NULL},
+      {MHD_OPTION_SOCK_ADDR, 0, &sa},
+      {MHD_OPTION_THREAD_POOL_SIZE, c.threads, NULL},
+      {MHD_OPTION_CONNECTION_TIMEOUT, c.timeout_s, NULL},
+      {MHD_OPTION_CONNECTION_LIMIT, c.max_connections, NULL},
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+      {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)c.tls_cert_pem},
+      {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)c.tls_key_pem},
+      {MHD_OPTION_END, 0, NULL},
+  };
+  s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
+                               MHD_OPTION_END);
   if (!s->daemon) {
     free(s);
     return tea_fail(err, TEA_ERR_IO, "cannot listen on %s:%u (in use, or TLS setup failed)", c.bind,

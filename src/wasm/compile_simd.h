@@ -22,6 +22,29 @@ typedef struct simdinfo {
 static const simdinfo simd_table[256] = {TEA_SIMD_OPS(SIMD_ENTRY)};
 #undef SIMD_ENTRY
 
+/* The immediate-count form of a shift (ops.h, NAME_IMM). */
+static tea_op simd_shift_imm(tea_op o) {
+  switch (o) {
+#define SHIFT_IMM_CASE(name, sub, kind, t, l, sz, canon) \
+  TEA_SIMD_SHIFT_ONLY(kind, case TEA_OP_##name: return TEA_OP_##name##_IMM;)
+    TEA_SIMD_OPS(SHIFT_IMM_CASE)
+#undef SHIFT_IMM_CASE
+  default: return o;
+  }
+}
+
+/* The fused-address forms of a v128 load or store (ops.h, NAME_ADD/_ADDK). */
+static tea_op simd_mem_add(tea_op o, bool with_const) {
+  switch (o) {
+#define MEM_ADD_CASE(name, sub, kind, t, l, sz, canon) \
+  TEA_SIMD_MEM_ONLY(kind, case TEA_OP_##name:           \
+                    return with_const ? TEA_OP_##name##_ADDK : TEA_OP_##name##_ADD;)
+    TEA_SIMD_OPS(MEM_ADD_CASE)
+#undef MEM_ADD_CASE
+  default: return o;
+  }
+}
+
 /* Reads a lane immediate (one byte) and checks it against the shape. */
 static tea_code simd_lane(cc *c, uint32_t lanes, uint32_t *lane) {
   uint8_t b;
@@ -68,9 +91,27 @@ static tea_code do_simd(cc *c) {
     emit(c, d);
     simd_result_last(c, c->ncode - 3);
     break;
-  case SK_BIN:
   case SK_SHIFT:
-    CHECK(pop_slot(c, si->kind == SK_SHIFT ? TEA_WASM_I32 : V, &b));
+    /* a constant count becomes an immediate (the handler masks it) */
+    if (c->nvals > c->ctrls[c->nctrls - 1].height && c->vals[c->nvals - 1].kind == V_CONST &&
+        c->vals[c->nvals - 1].type == TEA_WASM_I32) {
+      b = (uint32_t)c->vals[--c->nvals].bits;
+      o = simd_shift_imm(o);
+    } else {
+      CHECK(pop_slot(c, TEA_WASM_I32, &b));
+    }
+    CHECK(pop_slot(c, V, &a));
+    d = push_result(c, V, &rc);
+    CHECK(rc);
+    if (!live(c)) return TEA_OK;
+    op(c, o);
+    emit(c, a);
+    emit(c, b);
+    emit(c, d);
+    simd_result_last(c, c->ncode - 4);
+    break;
+  case SK_BIN:
+    CHECK(pop_slot(c, V, &b));
     CHECK(pop_slot(c, V, &a));
     d = push_result(c, V, &rc);
     CHECK(rc);
@@ -131,28 +172,58 @@ static tea_code do_simd(cc *c) {
     emit(c, d);
     simd_result_last(c, c->ncode - 5);
     break;
-  case SK_LOAD:
+  case SK_LOAD: {
     CHECK(memarg(c, si->sz, &offset));
+    /* an address computed by the i32.add just emitted: do the add here */
+    bool with_const = false;
+    uint32_t fa = 0, fb = 0;
+    bool fused = take_address_add(c, 0, &with_const, &fa, &fb);
     CHECK(pop_slot(c, TEA_WASM_I32, &a));
     d = push_result(c, V, &rc);
     CHECK(rc);
     if (!live(c)) return TEA_OK;
+    if (fused) {
+      op(c, simd_mem_add(o, with_const));
+      emit(c, fa);
+      emit(c, fb);
+      emit(c, offset);
+      emit(c, d);
+      simd_result_last(c, c->ncode - 5);
+      break;
+    }
     op(c, o);
     emit(c, a);
     emit(c, offset);
     emit(c, d);
     simd_result_last(c, c->ncode - 4);
     break;
-  case SK_STORE:
+  }
+  case SK_STORE: {
     CHECK(memarg(c, si->sz, &offset));
+    /* as for scalar stores, but a v128 value is never a deferred constant:
+       nothing is emitted between the add and the store */
+    bool with_const = false;
+    uint32_t fa = 0, fb = 0;
+    bool fused = c->nvals > c->ctrls[c->nctrls - 1].height &&
+                 c->vals[c->nvals - 1].kind != V_CONST &&
+                 take_address_add(c, 1, &with_const, &fa, &fb);
     CHECK(pop_slot(c, V, &s));
     CHECK(pop_slot(c, TEA_WASM_I32, &a));
     if (!live(c)) return TEA_OK;
+    if (fused) {
+      op(c, simd_mem_add(o, with_const));
+      emit(c, fa);
+      emit(c, fb);
+      emit(c, s);
+      emit(c, offset);
+      break;
+    }
     op(c, o);
     emit(c, a);
     emit(c, s);
     emit(c, offset);
     break;
+  }
   case SK_LOADLANE:
     CHECK(memarg(c, si->sz, &offset));
     CHECK(simd_lane(c, si->lanes, &lane));

@@ -95,14 +95,14 @@ static tea_wasm_slot eval_const(const tea_wasm_instance *in, const tea_constexpr
   case TEA_CONST_REF_NULL: v.ref = NULL; break;
   case TEA_CONST_REF_FUNC: v.ref = in->funcs[e->index]; break;
   case TEA_CONST_GLOBAL_GET: v = in->globals[e->index]->value; break;
-  case TEA_CONST_V128: v.u64 = e->bits; break; /* the low half; see eval_const_hi */
+  case TEA_CONST_V128: break; /* two slots: eval_const_v128 */
   }
   return v;
 }
 
-/* The high 8 bytes of a v128 constant expression. The low half's u64 is the
- * little-endian reading of bytes 0..7; slots hold bytes in memory order, so
- * the integer is stored through a byte copy that fixes the order. */
+/* A v128 constant expression into its two slots. .bits/.bits_hi are the
+ * little-endian readings of bytes 0..7 and 8..15; slots hold the bytes in
+ * memory order, so each half is stored byte by byte (right on any host). */
 static void store_le64(tea_wasm_slot *s, uint64_t x) {
   uint8_t b[8];
   for (int i = 0; i < 8; i++) b[i] = (uint8_t)(x >> (8 * i));

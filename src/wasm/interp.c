@@ -177,6 +177,11 @@ SIMD_H void h_canon_f64x2(tea_wasm_slot *fp, const uint32_t *ip) {
     tea_v128 x = VGET(1), r;                                        \
     simd_##name(&r, &x, fp[ip[2]].u32);                             \
     VPUT(3, r);                                                     \
+  }                                                                 \
+  SIMD_H void h_##name##_IMM(tea_wasm_slot *fp, const uint32_t *ip) { \
+    tea_v128 x = VGET(1), r;                                        \
+    simd_##name(&r, &x, ip[2]);                                     \
+    VPUT(3, r);                                                     \
   }
 #define H_SPLAT(name)                                               \
   SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
@@ -208,11 +213,12 @@ SIMD_H void h_canon_f64x2(tea_wasm_slot *fp, const uint32_t *ip) {
   SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip) {     \
     memcpy(&fp[ip[5]], ip + 1, 16);                                 \
   }
+/* loads: p is the (bounds-checked) memory, d the destination slot */
 #define H_LOAD(name)                                                \
-  SIMD_H void h_##name(tea_wasm_slot *fp, const uint32_t *ip, const uint8_t *p) { \
+  SIMD_H void h_##name(tea_wasm_slot *d, const uint8_t *p) {        \
     tea_v128 r;                                                     \
     simd_##name(&r, p);                                             \
-    VPUT(3, r);                                                     \
+    v_put(d, &r);                                                   \
   }
 #define H_STORE(name)
 #define H_LOADLANE(name)
@@ -284,11 +290,17 @@ tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_sl
 #define L_ADD(name, w, t, m) &&L_##name##_ADD,
 #define L_ADDK(name, w, t, m) &&L_##name##_ADDK,
 #define L_SIMD(name, sub, kind, t, l, sz, canon) &&L_##name,
+#define L_SIMD_IMM(name, sub, kind, t, l, sz, canon) TEA_SIMD_SHIFT_ONLY(kind, &&L_##name##_IMM,)
+#define L_SIMD_ADD(name, sub, kind, t, l, sz, canon) \
+  TEA_SIMD_MEM_ONLY(kind, &&L_##name##_ADD, &&L_##name##_ADDK,)
   static const void *const labels[TEA_OP_COUNT] = {
       TEA_CONTROL_OPS(L_CTL) TEA_LOAD_OPS(L_MEM) TEA_STORE_OPS(L_MEM) TEA_UNARY_OPS(L_NUM)
           TEA_BINARY_OPS(L_NUM) TEA_LOAD_OPS(L_ADD) TEA_LOAD_OPS(L_ADDK) TEA_STORE_OPS(L_ADD)
-              TEA_STORE_OPS(L_ADDK) TEA_SIMD_OPS(L_SIMD)};
+              TEA_STORE_OPS(L_ADDK) TEA_SIMD_OPS(L_SIMD) TEA_SIMD_OPS(L_SIMD_IMM)
+                  TEA_SIMD_OPS(L_SIMD_ADD)};
 #undef L_SIMD
+#undef L_SIMD_IMM
+#undef L_SIMD_ADD
 #undef L_ADD
 #undef L_ADDK
 #undef L_CTL
@@ -878,7 +890,7 @@ dispatch:
   CASE(name) {                                                               \
     uint64_t ea = (uint64_t)A(1).u32 + ip[2];                                \
     if (UNLIKELY(ea + (1u << sz) > mem_size)) TRAP(TEA_TRAP_MEMORY);         \
-    h_##name(fp, ip, mem + ea);                                              \
+    h_##name(&fp[ip[3]], mem + ea);                                          \
     ip += 4;                                                                 \
     NEXT();                                                                  \
   }
@@ -911,6 +923,30 @@ dispatch:
   }
 #define SIMD_CASE(name, sub, kind, t, l, sz, canon) SIMD_##kind(name, sz)
   TEA_SIMD_OPS(SIMD_CASE)
+#define SIMD_CASE_IMM(name, sub, kind, t, l, sz, canon) TEA_SIMD_SHIFT_ONLY(kind, SIMD_CALL(name##_IMM, 3))
+  TEA_SIMD_OPS(SIMD_CASE_IMM)
+  /* fused address forms: the i32.add wraps at 32 bits before the offset is
+     added in 64, exactly as the two instructions would */
+#define SIMD_MEM_ADD_LOAD(name, sz, tag, base)                               \
+  CASE(name##tag) {                                                          \
+    uint64_t ea = (uint64_t)(uint32_t)(base) + ip[3];                        \
+    if (UNLIKELY(ea + (1u << sz) > mem_size)) TRAP(TEA_TRAP_MEMORY);         \
+    h_##name(&fp[ip[4]], mem + ea);                                          \
+    ip += 5;                                                                 \
+    NEXT();                                                                  \
+  }
+#define SIMD_MEM_ADD_STORE(name, sz, tag, base)                              \
+  CASE(name##tag) {                                                          \
+    uint64_t ea = (uint64_t)(uint32_t)(base) + ip[4];                        \
+    if (UNLIKELY(ea + 16 > mem_size)) TRAP(TEA_TRAP_MEMORY);                 \
+    memcpy(mem + ea, &fp[ip[3]], 16);                                        \
+    ip += 5;                                                                 \
+    NEXT();                                                                  \
+  }
+#define SIMD_CASE_ADD(name, sub, kind, t, l, sz, canon)                      \
+  TEA_SIMD_MEM_ONLY(kind, SIMD_MEM_ADD_##kind(name, sz, _ADD, A(1).u32 + A(2).u32) \
+                              SIMD_MEM_ADD_##kind(name, sz, _ADDK, A(1).u32 + ip[2]))
+  TEA_SIMD_OPS(SIMD_CASE_ADD)
 
 #ifndef TEA_COMPUTED_GOTO
   default:

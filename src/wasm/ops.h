@@ -459,8 +459,51 @@
 #define TEA_SIMDW_SHUFFLE 7
 #define TEA_SIMDW_CONST 5
 
+/* Shifts by a constant count get an immediate form, NAME_IMM (a k d): the
+ * count is almost always a constant, and this saves materializing it.
+ * TEA_SIMD_SHIFT_ONLY(kind, ...) keeps its tail for the SHIFT entries of
+ * TEA_SIMD_OPS only, so these lists derive from the one table. */
+#define TEA_SIMD_SHIFT_ONLY(kind, ...) TEA_SIMD_SHIFT_ONLY_##kind(__VA_ARGS__)
+#define TEA_SIMD_SHIFT_ONLY_SHIFT(...) __VA_ARGS__
+#define TEA_SIMD_SHIFT_ONLY_UN(...)
+#define TEA_SIMD_SHIFT_ONLY_BIN(...)
+#define TEA_SIMD_SHIFT_ONLY_TERN(...)
+#define TEA_SIMD_SHIFT_ONLY_TEST(...)
+#define TEA_SIMD_SHIFT_ONLY_SPLAT(...)
+#define TEA_SIMD_SHIFT_ONLY_EXTRACT(...)
+#define TEA_SIMD_SHIFT_ONLY_REPLACE(...)
+#define TEA_SIMD_SHIFT_ONLY_LOAD(...)
+#define TEA_SIMD_SHIFT_ONLY_STORE(...)
+#define TEA_SIMD_SHIFT_ONLY_LOADLANE(...)
+#define TEA_SIMD_SHIFT_ONLY_STORELANE(...)
+#define TEA_SIMD_SHIFT_ONLY_SHUFFLE(...)
+#define TEA_SIMD_SHIFT_ONLY_CONST(...)
+
+/* Likewise, loads and stores (LOAD and STORE kinds) whose address is an
+ * i32.add computed just for them get NAME_ADD (a b offset d / a b v offset)
+ * and NAME_ADDK (a k offset d / a k v offset) forms, as the scalar ones do. */
+#define TEA_SIMD_MEM_ONLY(kind, ...) TEA_SIMD_MEM_ONLY_##kind(__VA_ARGS__)
+#define TEA_SIMD_MEM_ONLY_LOAD(...) __VA_ARGS__
+#define TEA_SIMD_MEM_ONLY_STORE(...) __VA_ARGS__
+#define TEA_SIMD_MEM_ONLY_SHIFT(...)
+#define TEA_SIMD_MEM_ONLY_UN(...)
+#define TEA_SIMD_MEM_ONLY_BIN(...)
+#define TEA_SIMD_MEM_ONLY_TERN(...)
+#define TEA_SIMD_MEM_ONLY_TEST(...)
+#define TEA_SIMD_MEM_ONLY_SPLAT(...)
+#define TEA_SIMD_MEM_ONLY_EXTRACT(...)
+#define TEA_SIMD_MEM_ONLY_REPLACE(...)
+#define TEA_SIMD_MEM_ONLY_LOADLANE(...)
+#define TEA_SIMD_MEM_ONLY_STORELANE(...)
+#define TEA_SIMD_MEM_ONLY_SHUFFLE(...)
+#define TEA_SIMD_MEM_ONLY_CONST(...)
+
 #define TEA_OP_ENUM_CTL(name, n) TEA_OP_##name,
 #define TEA_OP_ENUM_SIMD(name, sub, kind, t, l, sz, canon) TEA_OP_##name,
+#define TEA_OP_ENUM_SIMD_IMM(name, sub, kind, t, l, sz, canon) \
+  TEA_SIMD_SHIFT_ONLY(kind, TEA_OP_##name##_IMM,)
+#define TEA_OP_ENUM_SIMD_ADD(name, sub, kind, t, l, sz, canon) \
+  TEA_SIMD_MEM_ONLY(kind, TEA_OP_##name##_ADD, TEA_OP_##name##_ADDK,)
 #define TEA_OP_ENUM_ADD(name, wop, ctype, m) TEA_OP_##name##_ADD,
 #define TEA_OP_ENUM_ADDK(name, wop, ctype, m) TEA_OP_##name##_ADDK,
 #define TEA_OP_ENUM_MEM(name, wop, ctype, m) TEA_OP_##name,
@@ -476,6 +519,8 @@ typedef enum tea_op {
   TEA_STORE_OPS(TEA_OP_ENUM_ADD)
   TEA_STORE_OPS(TEA_OP_ENUM_ADDK)
   TEA_SIMD_OPS(TEA_OP_ENUM_SIMD)
+  TEA_SIMD_OPS(TEA_OP_ENUM_SIMD_IMM)
+  TEA_SIMD_OPS(TEA_OP_ENUM_SIMD_ADD)
   TEA_OP_COUNT
 } tea_op;
 #undef TEA_OP_ENUM_CTL
@@ -484,6 +529,8 @@ typedef enum tea_op {
 #undef TEA_OP_ENUM_ADD
 #undef TEA_OP_ENUM_ADDK
 #undef TEA_OP_ENUM_SIMD
+#undef TEA_OP_ENUM_SIMD_IMM
+#undef TEA_OP_ENUM_SIMD_ADD
 
 /* Operand words of each opcode (BR_TABLE adds n+1 targets). */
 #define TEA_OP_WORDS_INIT                                          \
@@ -491,9 +538,12 @@ typedef enum tea_op {
     TEA_CONTROL_OPS(TEA_W_CTL) TEA_LOAD_OPS(TEA_W3) TEA_STORE_OPS(TEA_W3) \
     TEA_UNARY_OPS(TEA_W2) TEA_BINARY_OPS(TEA_W3) TEA_LOAD_OPS(TEA_W4)      \
     TEA_LOAD_OPS(TEA_W4) TEA_STORE_OPS(TEA_W4) TEA_STORE_OPS(TEA_W4)       \
-    TEA_SIMD_OPS(TEA_W_SIMD)                                               \
+    TEA_SIMD_OPS(TEA_W_SIMD) TEA_SIMD_OPS(TEA_W_SIMD_IMM)                  \
+    TEA_SIMD_OPS(TEA_W_SIMD_ADD)                                           \
   }
 #define TEA_W_SIMD(name, sub, kind, t, l, sz, canon) TEA_SIMDW_##kind,
+#define TEA_W_SIMD_IMM(name, sub, kind, t, l, sz, canon) TEA_SIMD_SHIFT_ONLY(kind, 3,)
+#define TEA_W_SIMD_ADD(name, sub, kind, t, l, sz, canon) TEA_SIMD_MEM_ONLY(kind, 4, 4,)
 #define TEA_W_CTL(name, n) n,
 #define TEA_W2(name, ...) 2,
 #define TEA_W3(name, ...) 3,
@@ -502,12 +552,16 @@ typedef enum tea_op {
 #define TEA_OP_NAME(name, ...) #name,
 #define TEA_OP_NAME_ADD(name, ...) #name "_ADD",
 #define TEA_OP_NAME_ADDK(name, ...) #name "_ADDK",
+#define TEA_OP_NAME_SIMD_IMM(name, sub, kind, ...) TEA_SIMD_SHIFT_ONLY(kind, #name "_IMM",)
+#define TEA_OP_NAME_SIMD_ADD(name, sub, kind, ...) \
+  TEA_SIMD_MEM_ONLY(kind, #name "_ADD", #name "_ADDK",)
 #define TEA_OP_NAMES_INIT                                                          \
   {                                                                                \
     TEA_CONTROL_OPS(TEA_OP_NAME_CTL) TEA_LOAD_OPS(TEA_OP_NAME) TEA_STORE_OPS(TEA_OP_NAME) \
     TEA_UNARY_OPS(TEA_OP_NAME) TEA_BINARY_OPS(TEA_OP_NAME) TEA_LOAD_OPS(TEA_OP_NAME_ADD)   \
     TEA_LOAD_OPS(TEA_OP_NAME_ADDK) TEA_STORE_OPS(TEA_OP_NAME_ADD)                          \
     TEA_STORE_OPS(TEA_OP_NAME_ADDK) TEA_SIMD_OPS(TEA_OP_NAME)                              \
+    TEA_SIMD_OPS(TEA_OP_NAME_SIMD_IMM) TEA_SIMD_OPS(TEA_OP_NAME_SIMD_ADD)                  \
   }
 
 #endif

@@ -7,10 +7,13 @@ Usage: flatten.py OUT DIR... (DIR: a suite folder such as wasm-spec/simd_lane)
 
 Only what the simd_* files use is supported: anonymous modules, invoke
 actions, assert_return/assert_trap, binary assert_invalid/assert_malformed
-(text-format modules are skipped, as spec_run does). Lines:
+(text-format modules are skipped, as spec_run does). Other commands stop it,
+unless FLATTEN_SKIP=1 is set (then they are skipped and counted: useful for a
+rough look at other files). Lines:
   module FILE:LINE PATH
   invalid FILE:LINE PATH
-  return|trap FILE:LINE FIELD_HEX NARGS ARG... NRESULTS RESULT...
+  return|trap|do FILE:LINE FIELD_HEX NARGS ARG... NRESULTS RESULT...
+(do: an action, which must succeed; its results are not checked)
 Values: i32:xHEX (also i64, f32, f64; f32:c / f32:a for nan:canonical /
 nan:arithmetic), v:LANEBYTES:KINDS:HEX32 for a v128 (KINDS: one of b, c, a
 per lane; HEX32: the 16 bytes in WebAssembly order)."""
@@ -38,7 +41,7 @@ def enc(v):
 
 def main():
     out = open(sys.argv[1], 'w')
-    n = 0
+    n = skipped = 0
     for d in sys.argv[2:]:
         name = os.path.basename(os.path.normpath(d))
         j = json.load(open(os.path.join(d, name + '.json')))
@@ -50,17 +53,22 @@ def main():
                 if c.get('module_type') != 'binary':
                     continue
                 out.write('invalid %s %s\n' % (where, os.path.join(d, c['filename'])))
-            elif t in ('assert_return', 'assert_trap') and c['action']['type'] == 'invoke' \
-                    and 'module' not in c['action']:
+            elif t in ('assert_return', 'assert_trap', 'action') and \
+                    c['action']['type'] == 'invoke' and 'module' not in c['action'] and \
+                    all(x['type'] not in ('funcref', 'externref')
+                        for x in c['action']['args'] + c.get('expected', [])):
                 a = c['action']
                 exp = c.get('expected', []) if t == 'assert_return' else []
                 out.write('%s %s %s %d %s %d %s\n' % (
-                    'return' if t == 'assert_return' else 'trap', where,
+                    {'assert_return': 'return', 'assert_trap': 'trap', 'action': 'do'}[t], where,
                     a['field'].encode().hex(), len(a['args']),
                     ' '.join(enc(x) for x in a['args']), len(exp), ' '.join(enc(x) for x in exp)))
+            elif os.environ.get('FLATTEN_SKIP'):
+                skipped += 1
+                continue
             else:
                 sys.exit('flatten.py: %s: unsupported command %s' % (where, t))
             n += 1
-    print('%d commands' % n)
+    print('%d commands' % n + (', %d unsupported skipped' % skipped if skipped else ''))
 
 main()

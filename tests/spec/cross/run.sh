@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs the simd_* spec files against the engine built for another CPU under
 # qemu-user: by default s390x (big-endian, so the portable SIMD path and the
-# byte-order handling of slots and memory) and aarch64 (NEON through the
-# vector extensions). Needs the cross compilers (s390x-linux-gnu-gcc,
+# byte-order handling of slots and memory) and aarch64 (vector extensions and
+# NEON intrinsics). Needs the cross compilers (s390x-linux-gnu-gcc,
 # aarch64-linux-gnu-gcc) and qemu-user (qemu-s390x, qemu-aarch64).
 #   tests/spec/cross/run.sh [SUITE_DIR] [ARCH...]
 set -eu
