@@ -417,6 +417,7 @@ typedef struct tea_receipt {
   uint8_t runtime[TEA_SHA256_LEN];
   char runtime_version[64];
   char actor[TEA_RECEIPT_TEXT_MAX];
+  char op[TEA_RECEIPT_TEXT_MAX]; /* the operation called */
   char cid[TEA_RECEIPT_TEXT_MAX];
   char issuer[TEA_RECEIPT_TEXT_MAX];
   uint64_t revision;

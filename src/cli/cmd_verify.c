@@ -97,8 +97,8 @@ static void print_text(const tea_receipt *r, const uint8_t hash[32], const tea_r
   char h[65], node[65];
   tea_hex_encode(hash, 32, h);
   tea_hex_encode(r->node, 32, node);
-  printf("receipt %s\n  node %s, actor %s %s, height %" PRIu64 ", seq %" PRIu64 "\n", h, node, r->actor, r->cid,
-         r->height, r->seq);
+  printf("receipt %s\n  node %s, actor %s %s, op %s, height %" PRIu64 ", seq %" PRIu64 "\n", h, node,
+         r->actor, r->cid, r->op, r->height, r->seq);
   for (int c = 0; c < TEA_RC_COUNT; c++)
     printf("  %-10s %-4s  %s\n", tea_receipt_check_name((tea_receipt_check)c),
            tea_check_result_name(rep->result[c]), rep->detail[c]);
@@ -121,8 +121,8 @@ static int print_json(const tea_receipt *r, const uint8_t hash[32], const tea_re
     json_array_append_new(checks, json_pack("{s:s, s:s, s:s}", "check", tea_receipt_check_name((tea_receipt_check)c),
                                             "result", tea_check_result_name(rep->result[c]), "detail",
                                             rep->detail[c]));
-  json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o}", "receipt", h, "node", node, "actor", r->actor,
-                        "cid", r->cid, "height", (json_int_t)r->height, "seq", (json_int_t)r->seq, "pass",
+  json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o}", "receipt", h, "node", node, "actor",
+                        r->actor, "op", r->op, "cid", r->cid, "height", (json_int_t)r->height, "seq", (json_int_t)r->seq, "pass",
                         rep->pass, "checks", checks);
   if (!o) return -1;
   char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

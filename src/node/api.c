@@ -335,7 +335,7 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
   r.fuel = res.fuel_used;
   r.status = res.guest_error ? 1 : 0;
   r.time = now_ms();
-  (void)op;
+  snprintf(r.op, sizeof r.op, "%s", op);
 
   uint8_t *enc = NULL;
   size_t enc_len = 0;

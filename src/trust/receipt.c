@@ -10,7 +10,7 @@
 #define RECEIPT_TYPE "tea/receipt"
 #define RECEIPT_VERSION 1
 #define RECEIPT_TAG "tea/receipt/v1"
-#define BODY_FIELDS 22
+#define BODY_FIELDS 23
 
 void tea_receipt_init(tea_receipt *r) {
   memset(r, 0, sizeof *r);
@@ -38,6 +38,8 @@ static void put_body(tea_cbor_enc *e, const tea_receipt *r, size_t extra) {
   tea_cbor_put_cstr(e, r->runtime_version);
   tea_cbor_put_cstr(e, "actor");
   tea_cbor_put_cstr(e, r->actor);
+  tea_cbor_put_cstr(e, "op"); /* the encoder sorts the keys */
+  tea_cbor_put_cstr(e, r->op);
   tea_cbor_put_cstr(e, "cid");
   tea_cbor_put_cstr(e, r->cid);
   tea_cbor_put_cstr(e, "issuer");
@@ -133,7 +135,7 @@ tea_code tea_receipt_encode(const tea_receipt *r, uint8_t **out, size_t *out_len
 static const char *const field_names[] = {
     "type", "v",      "node",    "runtime", "runtime_version", "actor", "cid",        "issuer",
     "revision", "providers", "height", "block", "request", "nonce", "input", "output", "transcript",
-    "fuel", "status", "time",    "seq",     "prev",            "quote", "sig",
+    "fuel", "status", "time",    "seq",     "prev",            "quote", "sig",   "op",
 };
 #define NFIELDS (sizeof field_names / sizeof field_names[0])
 
@@ -183,6 +185,7 @@ static tea_code read_field(tea_cbor_reader *r, unsigned f, tea_receipt *x, tea_e
     x->has_quote = true;
     return TEA_OK;
   case 23: return tea_trust_read_fixed(r, x->sig, TEA_ED25519_SIG_LEN, "sig", err);
+  case 24: return tea_trust_read_cstr(r, x->op, sizeof x->op, "op", err);
   }
   return tea_fail(err, TEA_ERR_INVALID, "receipt: unknown field");
 }

@@ -517,6 +517,7 @@ static void make_receipt(fx *f, tea_receipt *r) {
   r->height = 4;
   memcpy(r->block, f->blocks[4], 32);
   snprintf(r->request, sizeof r->request, "req-1");
+  snprintf(r->op, sizeof r->op, "greet");
   r->nonce_len = 16;
   memset(r->nonce, 0xab, 16);
   tea_sha256(INPUT, strlen(INPUT), r->input, NULL);
@@ -585,6 +586,7 @@ MUT(height, r->height = 5)
 MUT(height_before_actor, r->height = 1)
 MUT(block, r->block[3] ^= 1)
 MUT(request, r->request[0] = 'X')
+MUT(op, r->op[0] = 'X')
 MUT(nonce, r->nonce[0] ^= 1)
 MUT(input, r->input[0] ^= 1)
 MUT(output, r->output[0] ^= 1)
@@ -619,6 +621,7 @@ static void test_receipt_fields(void **state) {
       {"height<actor", mut_height_before_actor, TEA_RC_BLOCK},
       {"block", mut_block, TEA_RC_BLOCK},
       {"request", mut_request, TEA_RC_SIGNATURE},
+      {"op", mut_op, TEA_RC_SIGNATURE},
       {"nonce", mut_nonce, TEA_RC_SIGNATURE},
       {"input", mut_input, TEA_RC_INPUT},
       {"output", mut_output, TEA_RC_REPLAY},
