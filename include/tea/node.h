@@ -80,6 +80,20 @@ tea_code tea_node_ledger_open_copy(const char *where, const char *cache, struct 
 /* Answers the trust layer's policy questions from a ledger. */
 void tea_node_policy(struct tea_policy *p, struct tea_ledger *ledger);
 
+/* Re-execution of a receipt's call for tea_receipt_verify (a tea_replay_fn;
+ * ctx is a tea_node_replay_ctx). */
+struct tea_receipt;
+typedef struct tea_node_replay_ctx {
+  struct tea_ledger *ledger;  /* the actor's record at the receipt's height */
+  const uint8_t *code;        /* the actor's module (must match the receipt's CID) */
+  size_t code_len;
+  const uint8_t *transcript;  /* the node's host-call transcript of the call */
+  size_t transcript_len;
+} tea_node_replay_ctx;
+tea_code tea_node_replay(void *ctx, const struct tea_receipt *r, const uint8_t *input,
+                         size_t input_len, uint8_t output[32], uint8_t transcript[32],
+                         uint64_t *fuel, int64_t *status, tea_error *err);
+
 /* The node's public key as lower-case hex (64 characters + NUL). */
 void tea_node_id(const tea_node *n, char out[65]);
 

@@ -392,7 +392,8 @@ static uint8_t *read_all(const char *path, size_t *len) {
 static void call_usage(FILE *f) {
   fprintf(f,
           "usage: teanode call [--node URL] [--input FILE] [--encrypt] [--receipt FILE] [--ledger FILE]\n"
-          "                    [--no-verify] ACTOR OP\n"
+          "                    [--transcript FILE] [--no-verify] ACTOR OP\n"
+          "--transcript saves the node's record of the call's host calls (for verify --replay).\n"
           "--encrypt seals the input to the node's X25519 key as the ledger registers it: only that\n"
           "node can read it; the receipt still covers the plaintext's hash.\n"
           "Runs OP of ACTOR on a node and prints the output, after verifying the node's receipt\n"
@@ -407,9 +408,11 @@ int tea_cmd_call(int argc, char **argv) {
       {"node", required_argument, 0, 'n'},    {"input", required_argument, 0, 'i'},
       {"receipt", required_argument, 0, 'r'}, {"ledger", required_argument, 0, 'l'},
       {"no-verify", no_argument, 0, 'N'},     {"encrypt", no_argument, 0, 'E'},
+      {"transcript", required_argument, 0, 'T'},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   const char *node = NULL, *input = NULL, *receipt_out = NULL, *ledger = "tea-client-ledger.dat";
+  const char *transcript_out = NULL;
   bool verify = true, encrypt = false;
   optind = 1;
   for (int o; (o = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
@@ -420,6 +423,7 @@ int tea_cmd_call(int argc, char **argv) {
     case 'l': ledger = optarg; break;
     case 'N': verify = false; break;
     case 'E': encrypt = true; break;
+    case 'T': transcript_out = optarg; break;
     case 'h': call_usage(stdout); return 0;
     default: call_usage(stderr); return TEA_CLI_USAGE;
     }
@@ -533,6 +537,22 @@ int tea_cmd_call(int argc, char **argv) {
             (unsigned long long)rec.height);
   } else {
     fprintf(stderr, "warning: receipt NOT verified (--no-verify)\n");
+  }
+  if (transcript_out) {
+    /* what `teanode verify --replay` needs: the node keeps recent ones */
+    char url[TEA_LEDGER_TEXT_MAX + 128];
+    snprintf(url, sizeof url, "%s/v1/transcripts/%s", node, rec.request);
+    uint8_t *t;
+    size_t tl;
+    FILE *f = NULL;
+    if (node_http_get(url, "application/cbor", &t, &tl, &err) != TEA_OK) {
+      fprintf(stderr, "warning: no transcript: %s\n", err.msg);
+    } else {
+      f = fopen(transcript_out, "wb");
+      if (!f || fwrite(t, 1, tl, f) != tl) fprintf(stderr, "error: cannot write %s\n", transcript_out);
+      if (f) fclose(f);
+      free(t);
+    }
   }
   fwrite(r.body, 1, r.len, stdout);
   rc = status == 200 ? 0 : 3; /* 3: the actor reported an error (receipt still valid) */

@@ -3,9 +3,9 @@
  * the files, picks the policy source and prints.
  *
  * Policies: --policy FILE (a JSON policy table, docs/trust.md) or --ledger (the
- * node layer answers the policy questions from a ledger copy). Still to come:
- * --replay (needs the actor code and the host-call transcript as a
- * tea_replay_fn); until then its check reports that it cannot run. */
+ * node layer answers the policy questions from a ledger copy). --replay re-runs
+ * the call through the node layer's tea_node_replay (code, ledger record,
+ * transcript). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,7 +23,8 @@
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: teanode verify RECEIPT (--policy FILE | --ledger DIR|URL) [--input FILE [--replay]]\n"
+          "usage: teanode verify RECEIPT (--policy FILE | --ledger DIR|URL) [--input FILE]\n"
+          "                      [--replay --code MODULE.wasm --transcript FILE]\n"
           "                      [--prev RECEIPT] [--json]\n"
           "\n"
           "Checks a proof-of-trust receipt (its CBOR file) and prints each check:\n"
@@ -45,7 +46,9 @@ static void usage(FILE *out) {
           "                   ledger file, or a node's URL (pulled into ./tea-verify-ledger.log;\n"
           "                   an empty copy takes the node's genesis on first use)\n"
           "  --input FILE     the request's input (plaintext, also for sealed requests)\n"
-          "  --replay         re-execute the actor on --input (not available yet: fails)\n"
+          "  --replay         re-execute the actor on --input, answering its host calls from\n"
+          "                   --transcript (teanode call --transcript saves it); --code is the\n"
+          "                   actor's module, checked against the receipt's CID; needs --ledger\n"
           "  --prev RECEIPT   the node's previous receipt, to check the chain\n"
           "  --json           print the checks as JSON\n"
           "  -h, --help       show this help\n"
@@ -87,12 +90,6 @@ static uint8_t *slurp(const char *path, size_t *len) {
 
 /* Stands in for the actor host until it can re-execute: an honest failure rather than
  * a silent skip, since the user asked for it. */
-static tea_code no_replay(void *ctx, const tea_receipt *r, const uint8_t *input, size_t input_len, uint8_t output[32],
-                          uint8_t transcript[32], uint64_t *fuel, int64_t *status, tea_error *err) {
-  (void)ctx, (void)r, (void)input, (void)input_len, (void)output, (void)transcript, (void)fuel, (void)status;
-  return tea_fail(err, TEA_ERR_UNSUPPORTED, "this build cannot re-execute actors yet");
-}
-
 static void print_text(const tea_receipt *r, const uint8_t hash[32], const tea_receipt_report *rep) {
   char h[65], node[65];
   tea_hex_encode(hash, 32, h);
@@ -135,6 +132,7 @@ static int print_json(const tea_receipt *r, const uint8_t hash[32], const tea_re
 
 int tea_cmd_verify(int argc, char **argv) {
   const char *receipt_path = NULL, *policy = NULL, *ledger = NULL, *input_path = NULL, *prev_path = NULL;
+  const char *code_path = NULL, *transcript_path = NULL;
   bool replay = false, json = false;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -149,6 +147,10 @@ int tea_cmd_verify(int argc, char **argv) {
       input_path = argv[++i];
     } else if (strcmp(a, "--prev") == 0 && i + 1 < argc) {
       prev_path = argv[++i];
+    } else if (strcmp(a, "--code") == 0 && i + 1 < argc) {
+      code_path = argv[++i];
+    } else if (strcmp(a, "--transcript") == 0 && i + 1 < argc) {
+      transcript_path = argv[++i];
     } else if (strcmp(a, "--replay") == 0) {
       replay = true;
     } else if (strcmp(a, "--json") == 0) {
@@ -169,16 +171,16 @@ int tea_cmd_verify(int argc, char **argv) {
     usage(stderr);
     return TEA_CLI_USAGE;
   }
-  if (replay && !input_path) {
-    fprintf(stderr, "teanode verify: --replay needs --input\n");
+  if (replay && (!input_path || !code_path || !transcript_path || !ledger)) {
+    fprintf(stderr, "teanode verify: --replay needs --input, --code, --transcript and --ledger\n");
     return TEA_CLI_USAGE;
   }
 
   int status = EXIT_FAIL;
   tea_error err;
   tea_error_clear(&err);
-  uint8_t *rbuf = NULL, *input = NULL, *pbuf = NULL;
-  size_t rlen = 0, ilen = 0, plen = 0;
+  uint8_t *rbuf = NULL, *input = NULL, *pbuf = NULL, *code = NULL, *transcript = NULL;
+  size_t rlen = 0, ilen = 0, plen = 0, clen = 0, tlen = 0;
   tea_policy_table *table = NULL;
   tea_ledger *chain = NULL;
   tea_receipt r, prev;
@@ -186,6 +188,8 @@ int tea_cmd_verify(int argc, char **argv) {
   tea_receipt_init(&prev);
   if (!(rbuf = slurp(receipt_path, &rlen))) goto done;
   if (input_path && !(input = slurp(input_path, &ilen))) goto done;
+  if (code_path && !(code = slurp(code_path, &clen))) goto done;
+  if (transcript_path && !(transcript = slurp(transcript_path, &tlen))) goto done;
   if (tea_receipt_decode(rbuf, rlen, &r, &err)) {
     fprintf(stderr, "error: %s is not a receipt: %s\n", receipt_path, err.msg);
     goto done;
@@ -213,8 +217,10 @@ int tea_cmd_verify(int argc, char **argv) {
   }
   tea_receipt_verify_opts o = {.input = input,
                                .input_len = ilen,
-                               .replay = replay ? no_replay : NULL,
+                               .replay = replay ? tea_node_replay : NULL,
                                .prev = prev_path ? &prev : NULL};
+  tea_node_replay_ctx rctx = {chain, code, clen, transcript, tlen};
+  o.replay_ctx = &rctx;
   tea_receipt_report rep;
   uint8_t hash[32];
   if (tea_receipt_verify(&p, &r, &o, &rep, &err) || tea_receipt_hash(&r, hash, &err)) {
@@ -237,6 +243,8 @@ done:
   tea_ledger_close(chain);
   free(rbuf);
   free(pbuf);
+  free(code);
+  free(transcript);
   free(input);
   return status;
 }

@@ -7,6 +7,27 @@
 
 #include "node/internal.h"
 
+/* The host's view of an actor's registry record, from the ledger's. */
+void node_record_from_ledger(node_record *nr, const tea_ledger_actor *rec, const char *name,
+                             const tea_cid *cid) {
+  for (uint32_t i = 0; i < rec->nissuers; i++) {
+    tea_nkey_encode_public(TEA_NKEY_ACCOUNT, rec->issuers[i], nr->issuers[i]);
+    nr->issuer_ptrs[i] = nr->issuers[i];
+  }
+  for (uint32_t i = 0; i < rec->ncaps; i++) nr->caps[i] = rec->caps[i];
+  nr->r = (tea_actor_record){
+      .name = name,
+      .cid = *cid,
+      .issuers = nr->issuer_ptrs,
+      .nissuers = rec->nissuers,
+      .caps = nr->caps,
+      .ncaps = rec->ncaps,
+      .min_rev = rec->min_rev,
+  };
+  nr->r.limits.fuel = rec->limits.fuel;
+  nr->r.limits.memory_pages = (uint32_t)(rec->limits.memory / 65536);
+}
+
 static node_actor *cached(tea_node *n, const char *name, const tea_cid *cid) {
   for (size_t i = 0; i < n->nactors; i++)
     if (strcmp(n->actors[i].name, name) == 0 && tea_cid_equal(&n->actors[i].cid, cid))
@@ -50,28 +71,11 @@ tea_code node_actor_get(tea_node *n, const char *name, uint64_t height, node_act
   rc = code_for(n, &cid, &bytes, &len, err);
   if (rc != TEA_OK) return rc;
 
-  char issuers[TEA_LEDGER_MAX_ISSUERS][TEA_NKEY_LEN + 1];
-  const char *issuer_ptrs[TEA_LEDGER_MAX_ISSUERS];
-  for (uint32_t i = 0; i < rec.nissuers; i++) {
-    tea_nkey_encode_public(TEA_NKEY_ACCOUNT, rec.issuers[i], issuers[i]);
-    issuer_ptrs[i] = issuers[i];
-  }
-  const char *caps[TEA_LEDGER_MAX_CAPS];
-  for (uint32_t i = 0; i < rec.ncaps; i++) caps[i] = rec.caps[i];
-  tea_actor_record r = {
-      .name = name,
-      .cid = cid,
-      .issuers = issuer_ptrs,
-      .nissuers = rec.nissuers,
-      .caps = caps,
-      .ncaps = rec.ncaps,
-      .min_rev = rec.min_rev,
-  };
-  r.limits.fuel = rec.limits.fuel;
-  r.limits.memory_pages = (uint32_t)(rec.limits.memory / 65536);
+  node_record nr;
+  node_record_from_ledger(&nr, &rec, name, &cid);
   node_actor *slot = &n->actors[n->nactors];
   n->loading_cid = cid;
-  rc = tea_host_load(n->host, bytes, len, &r, &slot->actor, err);
+  rc = tea_host_load(n->host, bytes, len, &nr.r, &slot->actor, err);
   free(bytes);
   if (rc != TEA_OK) return rc;
   snprintf(slot->name, sizeof slot->name, "%s", name);

@@ -7,6 +7,8 @@
  *   POST /v1/ledger/blocks       offer a signed block (verified before append)
  *   GET  /v1/ledger/pending      verdicts from this node's attestation rounds (CBOR
  *                                array of signed transactions), each handed out once
+ *   GET  /v1/transcripts/{request-id}  the host-call transcript of a recent call
+ *                                (CBOR), for `teanode verify --replay`
  *   GET  /ipfs/{cid}             trustless gateway: a raw block
  *   GET  /metrics                Prometheus text format */
 #include <sodium.h>
@@ -358,6 +360,14 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
   char rid_hex[33];
   node_hex(rid, sizeof rid, rid_hex);
   tea_http_add_header(resp, "Tea-Request-Id", rid_hex);
+  pthread_mutex_lock(&n->lock);
+  size_t slot = n->transcript_next++ % TEA_NODE_TRANSCRIPTS;
+  free(n->transcripts[slot].bytes);
+  snprintf(n->transcripts[slot].request, sizeof n->transcripts[slot].request, "%s", rid_hex);
+  n->transcripts[slot].bytes = res.transcript; /* taken over */
+  n->transcripts[slot].len = res.transcript_len;
+  res.transcript = NULL;
+  pthread_mutex_unlock(&n->lock);
   resp->status = res.guest_error ? 422 : 200;
   resp->content_type = "application/octet-stream";
   resp->body = res.output;
@@ -368,6 +378,19 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
   clock_gettime(CLOCK_MONOTONIC, &t1);
   uint64_t us = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (uint64_t)(t1.tv_nsec - t0.tv_nsec) / 1000;
   atomic_fetch_add(&n->m.latency_us_sum, us);
+}
+
+static void get_transcript(tea_node *n, const char *id, tea_http_response *resp) {
+  pthread_mutex_lock(&n->lock);
+  for (size_t i = 0; i < TEA_NODE_TRANSCRIPTS; i++) {
+    if (!n->transcripts[i].bytes || strcmp(n->transcripts[i].request, id) != 0) continue;
+    bool ok = tea_http_set_body(resp, "application/cbor", n->transcripts[i].bytes, n->transcripts[i].len);
+    pthread_mutex_unlock(&n->lock);
+    resp->status = ok ? 200 : 500;
+    return;
+  }
+  pthread_mutex_unlock(&n->lock);
+  tea_http_problem(resp, 404, "Not Found", "no recent call with request id %.40s", id);
 }
 
 /* ---- routing ------------------------------------------------------------------------------ */
@@ -399,6 +422,8 @@ void node_handle(void *user, const tea_http_request *req, tea_http_response *res
     get_pending(n, resp);
   } else if (get && strcmp(p, "/v1/attest") == 0) {
     get_attest(n, req, resp);
+  } else if (get && strncmp(p, "/v1/transcripts/", 16) == 0) {
+    get_transcript(n, p + 16, resp);
   } else if (get && strncmp(p, "/ipfs/", 6) == 0) {
     get_ipfs(n, p + 6, resp);
   } else {

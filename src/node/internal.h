@@ -16,6 +16,7 @@
 
 #define TEA_NODE_MAX_ACTORS 64
 #define TEA_NODE_MAX_PENDING 256
+#define TEA_NODE_TRANSCRIPTS 256 /* recent host-call transcripts kept for verifiers */
 
 /* A loaded actor: compiled once per CID, shared by every request. */
 typedef struct node_actor {
@@ -52,12 +53,29 @@ struct tea_node {
   uint8_t *pending[TEA_NODE_MAX_PENDING];
   size_t pending_len[TEA_NODE_MAX_PENDING];
   size_t npending;
+  /* the last TEA_NODE_TRANSCRIPTS calls' transcripts, by request id, so a
+     client can fetch what `teanode verify --replay` needs */
+  struct {
+    char request[33];
+    uint8_t *bytes;
+    size_t len;
+  } transcripts[TEA_NODE_TRANSCRIPTS];
+  size_t transcript_next;
   uint64_t receipt_seq;
   uint8_t receipt_prev[TEA_SHA256_LEN];
   node_metrics m;
 };
 
 /* actors.c */
+typedef struct node_record {
+  tea_actor_record r;
+  char issuers[TEA_LEDGER_MAX_ISSUERS][TEA_NKEY_LEN + 1];
+  const char *issuer_ptrs[TEA_LEDGER_MAX_ISSUERS];
+  const char *caps[TEA_LEDGER_MAX_CAPS];
+} node_record;
+/* nr->r borrows rec's capability names and `name`: keep them alive while using it */
+void node_record_from_ledger(node_record *nr, const tea_ledger_actor *rec, const char *name,
+                             const tea_cid *cid);
 tea_code node_actor_get(tea_node *n, const char *name, uint64_t height, node_actor **out,
                         tea_error *err);
 void node_follow_upgrades(tea_node *n);

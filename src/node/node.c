@@ -172,6 +172,7 @@ void tea_node_close(tea_node *n) {
   tea_tpm_close(n->tpm);
   tea_eventlog_free(&n->log);
   for (size_t i = 0; i < n->npending; i++) free(n->pending[i]);
+  for (size_t i = 0; i < TEA_NODE_TRANSCRIPTS; i++) free(n->transcripts[i].bytes);
   tea_node_keys_wipe(&n->keys);
   pthread_mutex_destroy(&n->lock);
   free(n);

@@ -64,6 +64,16 @@ check "after a restart: same node id, same ledger" \
 check "after a restart the receipt chain continues (seq 1, previous = the first receipt)" \
   '"$TN" call --node "$url" --ledger client.log --input in.txt --receipt r2.cbor hello hello >/dev/null 2>&1 &&
    "$TN" verify r2.cbor --ledger ledger --prev r1.cbor >v.txt 2>&1 && grep -q "chain *pass" v.txt'
+check "replay: re-running the call from its transcript reproduces the receipt's output" \
+  '"$TN" call --node "$url" --ledger client.log --input in.txt --receipt r3.cbor --transcript t3.cbor hello hello >/dev/null 2>&1 &&
+   "$TN" verify r3.cbor --ledger ledger --input in.txt --replay --code hello.wasm --transcript t3.cbor >rv.txt 2>&1 &&
+   grep -q "replay *pass" rv.txt'
+check "replay: a changed transcript is caught" \
+  'cp t3.cbor t4.cbor && printf "\377" | dd of=t4.cbor bs=1 seek=$(($(wc -c <t3.cbor) - 2)) conv=notrunc 2>/dev/null &&
+   ! "$TN" verify r3.cbor --ledger ledger --input in.txt --replay --code hello.wasm --transcript t4.cbor >rv4.txt 2>&1 &&
+   grep -qE "replay *fail|error" rv4.txt'
+check "replay: other code than the receipt names is refused" \
+  '! "$TN" verify r3.cbor --ledger ledger --input in.txt --replay --code "$build/actors/counter.wasm" --transcript t3.cbor >/dev/null 2>&1'
 check "a confidential call: input sealed to the node's registered key, receipt verified" \
   '"$TN" call --node "$url" --ledger client.log --encrypt --input in.txt hello hello 2>/dev/null | grep -qx "Hello, e2e!"'
 check "a sealed input the node cannot open gets 400" \
