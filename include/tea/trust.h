@@ -151,6 +151,8 @@ tea_code tea_tpm_open_soft(const char *state_dir, tea_tpm **out, tea_error *err)
  * P-256 primary key in the endorsement hierarchy, re-derived on every open (same
  * template, same seed: the same key after a reboot). */
 tea_code tea_tpm_open_tss2(const char *tcti, tea_tpm **out, tea_error *err);
+/* tss2 only: resets an application PCR (16 or 23) before a fresh measured boot. */
+tea_code tea_tpm_tss2_reset_pcr(tea_tpm *t, unsigned pcr, tea_error *err);
 
 tea_code tea_tpm_extend(tea_tpm *t, unsigned pcr, const uint8_t digest[TEA_SHA256_LEN], tea_error *err);
 tea_code tea_tpm_read(tea_tpm *t, uint32_t mask, uint8_t pcrs[TEA_PCR_COUNT][TEA_SHA256_LEN],

@@ -65,9 +65,14 @@ static tea_code open_tpm(tea_node *n, tea_error *err) {
       return tea_fail(err, TEA_ERR_ARG, "tpm backend \"%s\": expected swtpm:HOST:PORT", b);
     char tcti[256];
     snprintf(tcti, sizeof tcti, "swtpm:host=%s,port=%u", host, port);
-    return tea_tpm_open_tss2(tcti, &n->tpm, err);
+    tea_code rc = tea_tpm_open_tss2(tcti, &n->tpm, err);
+    /* a fresh measured boot: the node's PCR starts from zero, as its log does */
+    return rc == TEA_OK ? tea_tpm_tss2_reset_pcr(n->tpm, TEA_PCR_NODE, err) : rc;
   }
-  if (strcmp(b, "device") == 0) return tea_tpm_open_tss2("device:/dev/tpmrm0", &n->tpm, err);
+  if (strcmp(b, "device") == 0) {
+    tea_code rc = tea_tpm_open_tss2("device:/dev/tpmrm0", &n->tpm, err);
+    return rc == TEA_OK ? tea_tpm_tss2_reset_pcr(n->tpm, TEA_PCR_NODE, err) : rc;
+  }
   return tea_fail(err, TEA_ERR_ARG, "unknown tpm backend \"%s\" (soft, swtpm:HOST:PORT, device)", b);
 }
 

@@ -220,3 +220,16 @@ tea_code tea_tpm_open_tss2(const char *tcti, tea_tpm **out, tea_error *err) {
   *out = &s->base;
   return TEA_OK;
 }
+
+/* PCR 23 is the node's (the platform leaves it to applications and lets any
+ * locality reset it). A node that starts again on a TPM that did not reboot
+ * resets it first, so that its new event log replays to the quoted value;
+ * a reset also wipes whatever an earlier process measured, which is why the
+ * node must own its TPM alone (docs/trust.md). */
+tea_code tea_tpm_tss2_reset_pcr(tea_tpm *t, unsigned pcr, tea_error *err) {
+  if (t->ops != &tss2_ops) return tea_fail(err, TEA_ERR_ARG, "not a tss2 TPM");
+  if (pcr != 16 && pcr != 23) return tea_fail(err, TEA_ERR_ARG, "PCR %u is not resettable by applications", pcr);
+  tss2_tpm *s = (tss2_tpm *)t;
+  TSS2_RC rc = Esys_PCR_Reset(s->esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE);
+  return rc == TSS2_RC_SUCCESS ? TEA_OK : tea_tss2_fail(err, "Esys_PCR_Reset", rc);
+}

@@ -20,6 +20,7 @@ static struct {
   void (*Free)(void *);
   TSS2_RC (*Initialize)(ESYS_CONTEXT **, TSS2_TCTI_CONTEXT *, TSS2_ABI_VERSION *);
   TSS2_RC (*PCR_Extend)(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, const TPML_DIGEST_VALUES *);
+  TSS2_RC (*PCR_Reset)(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR);
   TSS2_RC (*PCR_Read)(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, const TPML_PCR_SELECTION *, UINT32 *,
                       TPML_PCR_SELECTION **, TPML_DIGEST **);
   TSS2_RC (*PolicyGetDigest)(ESYS_CONTEXT *, ESYS_TR, ESYS_TR, ESYS_TR, ESYS_TR, TPM2B_DIGEST **);
@@ -57,6 +58,7 @@ static void load(void) {
   SYM(esys, Free, "Esys_Free");
   SYM(esys, Initialize, "Esys_Initialize");
   SYM(esys, PCR_Extend, "Esys_PCR_Extend");
+  SYM(esys, PCR_Reset, "Esys_PCR_Reset");
   SYM(esys, PCR_Read, "Esys_PCR_Read");
   SYM(esys, PolicyGetDigest, "Esys_PolicyGetDigest");
   SYM(esys, PolicyPCR, "Esys_PolicyPCR");
@@ -96,6 +98,9 @@ TSS2_RC Esys_Initialize(ESYS_CONTEXT **c, TSS2_TCTI_CONTEXT *t, TSS2_ABI_VERSION
 TSS2_RC Esys_PCR_Extend(ESYS_CONTEXT *c, ESYS_TR h, ESYS_TR s1, ESYS_TR s2, ESYS_TR s3,
                         const TPML_DIGEST_VALUES *d) {
   return ready() ? api.PCR_Extend(c, h, s1, s2, s3, d) : FAIL;
+}
+TSS2_RC Esys_PCR_Reset(ESYS_CONTEXT *c, ESYS_TR h, ESYS_TR s1, ESYS_TR s2, ESYS_TR s3) {
+  return ready() ? api.PCR_Reset(c, h, s1, s2, s3) : FAIL;
 }
 TSS2_RC Esys_PCR_Read(ESYS_CONTEXT *c, ESYS_TR s1, ESYS_TR s2, ESYS_TR s3,
                       const TPML_PCR_SELECTION *in, UINT32 *cnt, TPML_PCR_SELECTION **out,
