@@ -30,7 +30,7 @@ demo: all
 	@sh scripts/demo.sh $(BUILD)
 
 bench: all
-	@sh bench/run.sh --teanode $(BUILD)/src/cli/teanode
+	@bash bench/run.sh --teanode $(BUILD)/src/cli/teanode
 	@sh bench/node/run.sh $(BUILD)
 
 fuzz: deps
