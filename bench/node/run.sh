@@ -39,8 +39,9 @@ one_node_network node "$port"
 "$TN" run --state node >node.log 2>&1 &
 node_pid=$!
 pids="$pids $node_pid"
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/v1/status" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -sf -X POST --data tea "http://127.0.0.1:$port/v1/actors/hello/echo" >/dev/null
+for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/v1/status" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -sf -X POST --data tea "http://127.0.0.1:$port/v1/actors/hello/echo" >/dev/null ||
+  { echo "node bench: the node did not answer (its log follows)" >&2; cat node.log >&2; exit 1; }
 idle=$(awk '/VmRSS/ {print $2}' "/proc/$node_pid/status")
 
 echo "node benchmark: wrk -t2 -c32 -d${secs}s on loopback (2 cores shared by wrk and the server)"
