@@ -38,6 +38,7 @@
 #include "tea/ledger.h"
 #include "tea/provider.h"
 #include "tea/trust.h"
+#include "../../tests/support/swtpm_proc.h"
 
 #ifndef TEA_BENCH_ACTORS_DIR
 #define TEA_BENCH_ACTORS_DIR "build/actors"
@@ -585,140 +586,30 @@ static tea_code op_ed25519_verify(void *ctx, tea_error *err) {
   return TEA_OK;
 }
 
-/* swtpm on loopback, started and stopped as tests/unit/test_tpm_swtpm.c does it:
- * two consecutive free ports (server, control), PR_SET_PDEATHSIG so it never outlives
- * us, ready when the server port accepts a connection. */
-typedef struct swtpm {
-  pid_t pid;
-  int port;
-  char state[512], log[512];
-} swtpm;
-
-static bool port_free(int port) {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  if (s < 0) return false;
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = bind(s, (struct sockaddr *)&a, sizeof a) == 0;
-  close(s);
-  return ok;
-}
-
-static int free_port_pair(void) {
-  for (int tries = 0; tries < 100; tries++) {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    if (s < 0) return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(s, (struct sockaddr *)&a, &len) != 0) {
-      close(s);
-      continue;
-    }
-    close(s);
-    int p = ntohs(a.sin_port);
-    if (p < 65535 && port_free(p) && port_free(p + 1)) return p;
-  }
-  return -1;
-}
-
-static bool can_connect(int port) {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  if (s < 0) return false;
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(s, (struct sockaddr *)&a, sizeof a) == 0;
-  close(s);
-  return ok;
-}
-
-static bool swtpm_on_path(void) {
-  const char *path = getenv("PATH");
-  if (!path) path = "/usr/bin:/bin";
-  char buf[4096];
-  snprintf(buf, sizeof buf, "%s", path);
-  char *save = NULL;
-  for (char *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-    char exe[4200];
-    snprintf(exe, sizeof exe, "%s/swtpm", d);
-    if (access(exe, X_OK) == 0) return true;
-  }
-  return false;
-}
-
-static void sleep_ms(int ms) {
-  struct timespec ts = {0, ms * 1000000L};
-  nanosleep(&ts, NULL);
-}
-
-static tea_code swtpm_start(swtpm *s, tea_error *err) {
-  if ((s->port = free_port_pair()) <= 0) return tea_fail(err, TEA_ERR_IO, "no two free loopback ports");
-  char server[64], ctrl[64], state[600];
-  snprintf(server, sizeof server, "type=tcp,port=%d,bindaddr=127.0.0.1", s->port);
-  snprintf(ctrl, sizeof ctrl, "type=tcp,port=%d,bindaddr=127.0.0.1", s->port + 1);
-  snprintf(state, sizeof state, "dir=%s", s->state);
-  fflush(stdout); /* the child must not flush our buffered output a second time */
-  pid_t pid = fork();
-  if (pid < 0) return tea_fail(err, TEA_ERR_IO, "fork: %s", strerror(errno));
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (!freopen(s->log, "a", stderr)) _exit(126);
-    execlp("swtpm", "swtpm", "socket", "--tpm2", "--server", server, "--ctrl", ctrl, "--tpmstate", state, "--flags",
-           "not-need-init,startup-clear", (char *)NULL);
-    _exit(127);
-  }
-  s->pid = pid;
-  for (int i = 0; i < 400; i++) { /* up to 4 s; it is usually ready in tens of ms */
-    if (can_connect(s->port)) return TEA_OK;
-    int st;
-    if (waitpid(pid, &st, WNOHANG) == pid) {
-      s->pid = 0;
-      return tea_fail(err, TEA_ERR_IO, "swtpm exited (status %d) before listening; see %s", st, s->log);
-    }
-    sleep_ms(10);
-  }
-  return tea_fail(err, TEA_ERR_IO, "swtpm did not listen on port %d", s->port);
-}
-
-static void swtpm_stop(swtpm *s) {
-  if (s->pid <= 0) return;
-  kill(s->pid, SIGTERM);
-  for (int i = 0; i < 200; i++) {
-    if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
-      s->pid = 0;
-      return;
-    }
-    sleep_ms(10);
-  }
-  kill(s->pid, SIGKILL);
-  waitpid(s->pid, NULL, 0);
-  s->pid = 0;
-}
-
 static void bench_swtpm(trust_fx *f, const char *tmp) {
-  if (!swtpm_on_path()) {
+  if (!tea_swtpm_installed()) {
     line("swtpm: not installed");
     return;
   }
   /* The ESAPI logs TPM refusals itself; the library's errors already carry them. */
   setenv("TSS2_LOG", "all+none", 0);
-  swtpm s = {0};
+  tea_swtpm_proc s = {0};
   tea_error e = {0};
   tea_tpm *soft = f->tpm;
   f->tpm = NULL;
   double per_s = 0;
   char tcti[64];
   tea_code rc;
-  if ((rc = join(s.state, sizeof s.state, tmp, "swtpm", &e)) || (rc = join(s.log, sizeof s.log, tmp, "swtpm.log", &e)))
+  if ((rc = join(s.state, sizeof s.state, tmp, "swtpm", &e)))
     ;
   else if (mkdir(s.state, 0700) != 0) rc = tea_fail(&e, TEA_ERR_IO, "mkdir %s: %s", s.state, strerror(errno));
-  else if ((rc = swtpm_start(&s, &e)) == TEA_OK) {
-    snprintf(tcti, sizeof tcti, "swtpm:host=127.0.0.1,port=%d", s.port);
+  else if ((rc = tea_swtpm_start(&s, &e)) == TEA_OK) {
+    tea_swtpm_tcti(&s, tcti, sizeof tcti);
     if ((rc = tea_tpm_open_tss2(tcti, &f->tpm, &e)) == TEA_OK) rc = rate(op_quote, f, 0.4, &per_s, &e);
   }
   tea_tpm_close(f->tpm); /* before swtpm goes: the connection is ours to close */
   f->tpm = soft;
-  swtpm_stop(&s);
+  tea_swtpm_stop(&s);
   if (rc) report_fail("swtpm quote", &e);
   else
     line("swtpm quote: %.0f /s (tea_tpm_quote over TCP on loopback, ECDSA P-256 AK; median of %d)", per_s, REPS);

@@ -1,0 +1,25 @@
+/* A swtpm process on loopback for tests and benchmarks (not part of the
+ * library): free ports chosen by the kernel, started and stopped here, never
+ * outliving its parent. */
+#ifndef TEA_TEST_SWTPM_PROC_H
+#define TEA_TEST_SWTPM_PROC_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "tea/error.h"
+
+typedef struct tea_swtpm_proc {
+  pid_t pid;
+  int port;        /* server; the control port is port + 1 */
+  char state[96];  /* the --tpmstate directory (its parent receives swtpm.log) */
+} tea_swtpm_proc;
+
+bool tea_swtpm_installed(void);
+/* Starts swtpm (keeping s->port if it and port+1 are still free), waits until
+ * it listens. */
+tea_code tea_swtpm_start(tea_swtpm_proc *s, tea_error *err);
+void tea_swtpm_stop(tea_swtpm_proc *s);
+void tea_swtpm_tcti(const tea_swtpm_proc *s, char *out, size_t cap);
+
+#endif
