@@ -28,10 +28,30 @@ if ! command -v swtpm >/dev/null 2>&1; then
   exit 1
 fi
 mkdir tpm
-swtpm socket --tpm2 --server "type=tcp,port=$tpm_port" --ctrl "type=tcp,port=$((tpm_port + 1))" \
-  --tpmstate "dir=$work/tpm" --flags not-need-init,startup-clear >swtpm.log 2>&1 &
-pids="$pids $!"
-sleep 0.3
+listening() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+# start swtpm, on another port if that one is taken, and wait until it listens
+started=no
+for attempt in 1 2 3 4 5; do
+  swtpm socket --tpm2 --server "type=tcp,port=$tpm_port" --ctrl "type=tcp,port=$((tpm_port + 1))" \
+    --tpmstate "dir=$work/tpm" --flags not-need-init,startup-clear >>swtpm.log 2>&1 &
+  spid=$!
+  for _ in $(seq 100); do
+    if listening "$tpm_port"; then started=yes; break; fi
+    kill -0 "$spid" 2>/dev/null || break
+    sleep 0.05
+  done
+  [ "$started" = yes ] && break
+  kill "$spid" 2>/dev/null
+  wait "$spid" 2>/dev/null
+  tpm_port=$((20000 + (tpm_port * 7 + attempt * 131) % 30000))
+done
+pids="$pids $spid"
+if [ "$started" != yes ]; then
+  echo "not ok 1 - swtpm did not start (log follows)"
+  sed 's/^/# /' swtpm.log
+  echo "1..1"
+  exit 1
+fi
 
 # node A on swtpm, node B on the software TPM attesting it every second
 . "$root/scripts/lib/one_node.sh"
