@@ -1,16 +1,36 @@
 #!/bin/sh
-# make fuzz: builds every libFuzzer target in tests/fuzz with clang
-# (ASan + UBSan) and runs each for SECONDS (default 60) on its corpus.
-# A finding stops the run and leaves the crashing input in build-fuzz/.
+# make fuzz: builds every libFuzzer target in tests/fuzz with clang (ASan +
+# UBSan) and runs each for SECONDS (default 60) on its corpus. The library is
+# compiled once (-fsanitize=fuzzer-no-link) into an archive; only the targets
+# get -fsanitize=fuzzer. A finding stops nothing else but makes the run fail,
+# and leaves the crashing input in build-fuzz/.
 set -eu
 seconds=${1:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/build-fuzz"
-mkdir -p "$out"
-lib_srcs=$(ls "$root"/src/base/*.c "$root"/src/wasm/*.c "$root"/src/cas/*.c "$root"/src/trust/*.c "$root"/src/ledger/*.c 2>/dev/null)
-# the trust layer links libsodium, jansson and the TPM software stack
-libs="-lcrypto -lm $(pkg-config --libs libsodium jansson libcurl tss2-esys tss2-tctildr tss2-rc)"
-flags="-g -O1 -std=c17 -D_GNU_SOURCE -ffp-contract=off -I$root/include -I$root/src"
+obj="$out/obj"
+mkdir -p "$obj"
+sh "$root/scripts/deps.sh"
+flags="-g -O1 -std=c17 -D_GNU_SOURCE -ffp-contract=off -I$root/include -I$root/src \
+  $(pkg-config --cflags libcurl tss2-esys jansson libsodium)"
+san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+libs="-lcrypto -lm -ldl -lpthread $(pkg-config --libs libsodium jansson sqlite3)"
+
+echo "== the library (once)"
+objs=""
+for src in "$root"/src/base/*.c "$root"/src/wasm/*.c "$root"/src/cas/*.c "$root"/src/trust/*.c \
+           "$root"/src/ledger/*.c "$root"/src/host/*.c "$root"/src/providers/*.c; do
+  o="$obj/$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
+  if [ ! -f "$o" ] || [ "$src" -nt "$o" ]; then
+    # shellcheck disable=SC2086
+    clang $flags $san -fsanitize=fuzzer-no-link -c "$src" -o "$o"
+  fi
+  objs="$objs $o"
+done
+rm -f "$out/libtea-fuzz.a"
+# shellcheck disable=SC2086
+ar rcs "$out/libtea-fuzz.a" $objs
+
 status=0
 for target in "$root"/tests/fuzz/fuzz_*.c; do
   name=$(basename "$target" .c)
@@ -18,8 +38,7 @@ for target in "$root"/tests/fuzz/fuzz_*.c; do
   exe="$out/$name"
   echo "== $name"
   # shellcheck disable=SC2086
-  clang $flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    "$target" $lib_srcs $libs -o "$exe"
+  clang $flags $san -fsanitize=fuzzer "$target" "$out/libtea-fuzz.a" $libs -o "$exe"
   corpus="$out/corpus-$corpus_name"
   mkdir -p "$corpus"
   seeds="$root/tests/fuzz/corpus/$corpus_name"
