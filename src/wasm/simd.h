@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "tea/wasm.h"
+#include "wasm/numeric.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define TEA_SIMD_BE 1
@@ -178,37 +179,6 @@ static inline void v_put(tea_wasm_slot *s, const tea_v128 *v) { memcpy(s, v, 16)
 
 /* ---- scalar helpers with WebAssembly semantics ------------------------------ */
 
-static inline float s_fmin32(float a, float b) {
-  if (a != a || b != b) return a + b; /* a NaN, quieted */
-  if (a == b) return signbit(a) ? a : b;
-  return a < b ? a : b;
-}
-static inline float s_fmax32(float a, float b) {
-  if (a != a || b != b) return a + b;
-  if (a == b) return signbit(a) ? b : a;
-  return a > b ? a : b;
-}
-static inline double s_fmin64(double a, double b) {
-  if (a != a || b != b) return a + b;
-  if (a == b) return signbit(a) ? a : b;
-  return a < b ? a : b;
-}
-static inline double s_fmax64(double a, double b) {
-  if (a != a || b != b) return a + b;
-  if (a == b) return signbit(a) ? b : a;
-  return a > b ? a : b;
-}
-static inline int32_t s_sat_i32(double x) {
-  if (x != x) return 0;
-  if (x <= -2147483649.0) return INT32_MIN;
-  if (x >= 2147483648.0) return INT32_MAX;
-  return (int32_t)x;
-}
-static inline uint32_t s_sat_u32(double x) {
-  if (x != x || x <= -1.0) return 0;
-  if (x >= 4294967296.0) return UINT32_MAX;
-  return (uint32_t)x;
-}
 static inline int32_t s_clamp(int32_t x, int32_t lo, int32_t hi) { return x < lo ? lo : x > hi ? hi : x; }
 
 /* ---- definition helpers ------------------------------------------------------ */
@@ -764,10 +734,10 @@ DEF_BIN(F64X2_ADD, VEC(r->vf64 = x->vf64 + y->vf64;, MAP2(double, f64, 2, 8, a +
 DEF_BIN(F64X2_SUB, VEC(r->vf64 = x->vf64 - y->vf64;, MAP2(double, f64, 2, 8, a - b)))
 DEF_BIN(F64X2_MUL, VEC(r->vf64 = x->vf64 * y->vf64;, MAP2(double, f64, 2, 8, a * b)))
 DEF_BIN(F64X2_DIV, VEC(r->vf64 = x->vf64 / y->vf64;, MAP2(double, f64, 2, 8, a / b)))
-DEF_BIN(F32X4_MIN, NEON(r->nf32 = vminq_f32(x->nf32, y->nf32);, MAP2(float, f32, 4, 4, s_fmin32(a, b))))
-DEF_BIN(F32X4_MAX, NEON(r->nf32 = vmaxq_f32(x->nf32, y->nf32);, MAP2(float, f32, 4, 4, s_fmax32(a, b))))
-DEF_BIN(F64X2_MIN, NEON(r->nf64 = vminq_f64(x->nf64, y->nf64);, MAP2(double, f64, 2, 8, s_fmin64(a, b))))
-DEF_BIN(F64X2_MAX, NEON(r->nf64 = vmaxq_f64(x->nf64, y->nf64);, MAP2(double, f64, 2, 8, s_fmax64(a, b))))
+DEF_BIN(F32X4_MIN, NEON(r->nf32 = vminq_f32(x->nf32, y->nf32);, MAP2(float, f32, 4, 4, fmin32(a, b))))
+DEF_BIN(F32X4_MAX, NEON(r->nf32 = vmaxq_f32(x->nf32, y->nf32);, MAP2(float, f32, 4, 4, fmax32(a, b))))
+DEF_BIN(F64X2_MIN, NEON(r->nf64 = vminq_f64(x->nf64, y->nf64);, MAP2(double, f64, 2, 8, fmin64(a, b))))
+DEF_BIN(F64X2_MAX, NEON(r->nf64 = vmaxq_f64(x->nf64, y->nf64);, MAP2(double, f64, 2, 8, fmax64(a, b))))
 /* pmin = b < a ? b : a, pmax = a < b ? b : a: one operand's exact bits */
 DEF_BIN(F32X4_PMIN, VEC({ tea_vu32 m_ = (tea_vu32)(y->vf32 < x->vf32); r->vu32 = (y->vu32 & m_) | (x->vu32 & ~m_); },
                         MAP2(float, f32, 4, 4, b < a ? b : a)))
@@ -797,7 +767,7 @@ DEF_UN(I32X4_TRUNC_SAT_F32X4_S, r->ns32 = vcvtq_s32_f32(x->nf32);)
 DEF_UN(I32X4_TRUNC_SAT_F32X4_S, {
   tea_v128 x_ = *x;
   v_fix(&x_, 4);
-  for (int i = 0; i < 4; i++) r->i32[i] = s_sat_i32(x_.f32[i]);
+  for (int i = 0; i < 4; i++) r->i32[i] = sat_i32(x_.f32[i]);
   v_fix(r, 4);
 })
 #endif
@@ -807,14 +777,14 @@ DEF_UN(I32X4_TRUNC_SAT_F32X4_U, r->nu32 = vcvtq_u32_f32(x->nf32);)
 DEF_UN(I32X4_TRUNC_SAT_F32X4_U, {
   tea_v128 x_ = *x;
   v_fix(&x_, 4);
-  for (int i = 0; i < 4; i++) r->u32[i] = s_sat_u32(x_.f32[i]);
+  for (int i = 0; i < 4; i++) r->u32[i] = sat_u32(x_.f32[i]);
   v_fix(r, 4);
 })
 #endif
 DEF_UN(I32X4_TRUNC_SAT_F64X2_S_ZERO, {
   tea_v128 x_ = *x;
   v_fix(&x_, 8);
-  int32_t lo = s_sat_i32(x_.f64[0]), hi = s_sat_i32(x_.f64[1]);
+  int32_t lo = sat_i32(x_.f64[0]), hi = sat_i32(x_.f64[1]);
   r->i32[0] = lo;
   r->i32[1] = hi;
   r->i32[2] = r->i32[3] = 0;
@@ -823,7 +793,7 @@ DEF_UN(I32X4_TRUNC_SAT_F64X2_S_ZERO, {
 DEF_UN(I32X4_TRUNC_SAT_F64X2_U_ZERO, {
   tea_v128 x_ = *x;
   v_fix(&x_, 8);
-  uint32_t lo = s_sat_u32(x_.f64[0]), hi = s_sat_u32(x_.f64[1]);
+  uint32_t lo = sat_u32(x_.f64[0]), hi = sat_u32(x_.f64[1]);
   r->u32[0] = lo;
   r->u32[1] = hi;
   r->u32[2] = r->u32[3] = 0;
