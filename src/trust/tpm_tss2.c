@@ -147,17 +147,17 @@ static const tea_tpm_ops tss2_ops = {
     .close = t_close,
 };
 
-static tea_code create_ak(tss2_tpm *s, tea_error *err) {
+/* Both keys the node makes are ECDSA P-256 primaries under the endorsement
+ * hierarchy from a fixed template, so the same key comes back after a reboot. */
+tea_code tea_tss2_create_p256(tss2_tpm *s, TPMA_OBJECT attrs, const TPM2B_DIGEST *policy,
+                              const char *what, ESYS_TR *key, uint8_t pub_out[65], tea_error *err) {
   TPM2B_PUBLIC tmpl;
   memset(&tmpl, 0, sizeof tmpl);
   TPMT_PUBLIC *p = &tmpl.publicArea;
   p->type = TPM2_ALG_ECC;
   p->nameAlg = TPM2_ALG_SHA256;
-  /* Restricted: the TPM signs only digests it computed itself, and refuses external
-   * data starting with TPM_GENERATED_VALUE, so nothing but a genuine quote can carry
-   * that magic. fixedTPM: the private key never leaves this TPM. */
-  p->objectAttributes = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_FIXEDTPM |
-                        TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH;
+  p->objectAttributes = attrs;
+  if (policy) p->authPolicy = *policy;
   p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
   p->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
   p->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
@@ -174,25 +174,36 @@ static tea_code create_ak(tss2_tpm *s, tea_error *err) {
   TPM2B_DIGEST *chash = NULL;
   TPMT_TK_CREATION *ticket = NULL;
   TSS2_RC rc = Esys_CreatePrimary(s->esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens,
-                                  &tmpl, &outside, &creation_pcr, &s->ak, &pub, &cdata, &chash, &ticket);
+                                  &tmpl, &outside, &creation_pcr, key, &pub, &cdata, &chash, &ticket);
   if (rc != TSS2_RC_SUCCESS) {
-    s->ak = ESYS_TR_NONE;
-    return tea_tss2_fail(err, "CreatePrimary (attestation key)", rc);
+    *key = ESYS_TR_NONE;
+    return tea_tss2_fail(err, what, rc);
   }
   tea_code res = TEA_OK;
   const TPMS_ECC_POINT *pt = &pub->publicArea.unique.ecc;
   if (pt->x.size > 32 || pt->y.size > 32) {
-    res = tea_fail(err, TEA_ERR_IO, "tpm: attestation key point too large");
+    res = tea_fail(err, TEA_ERR_IO, "tpm: %s: key point too large", what);
   } else {
-    s->ak_pub[0] = 0x04;
-    tea_tss2_pad32(s->ak_pub + 1, &pt->x);
-    tea_tss2_pad32(s->ak_pub + 33, &pt->y);
+    pub_out[0] = 0x04;
+    tea_tss2_pad32(pub_out + 1, &pt->x);
+    tea_tss2_pad32(pub_out + 33, &pt->y);
   }
   Esys_Free(pub);
   Esys_Free(cdata);
   Esys_Free(chash);
   Esys_Free(ticket);
   return res;
+}
+
+static tea_code create_ak(tss2_tpm *s, tea_error *err) {
+  /* Restricted: the TPM signs only digests it computed itself, and refuses external
+   * data starting with TPM_GENERATED_VALUE, so nothing but a genuine quote can carry
+   * that magic. fixedTPM: the private key never leaves this TPM. */
+  return tea_tss2_create_p256(s,
+                              TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_FIXEDTPM |
+                                  TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
+                                  TPMA_OBJECT_USERWITHAUTH,
+                              NULL, "CreatePrimary (attestation key)", &s->ak, s->ak_pub, err);
 }
 
 tea_code tea_tpm_open_tss2(const char *tcti, tea_tpm **out, tea_error *err) {

@@ -21,6 +21,10 @@ tea_code tea_tss2_fail(tea_error *err, const char *what, TSS2_RC rc);
 TPML_PCR_SELECTION tea_tss2_selection(uint32_t mask);
 /* A big-endian ECC coordinate left-padded to 32 bytes. */
 void tea_tss2_pad32(uint8_t out[32], const TPM2B_ECC_PARAMETER *p);
+/* An ECDSA P-256 primary key under the endorsement hierarchy; pub_out gets
+ * 0x04 || X || Y. */
+tea_code tea_tss2_create_p256(tss2_tpm *s, TPMA_OBJECT attrs, const TPM2B_DIGEST *policy,
+                              const char *what, ESYS_TR *key, uint8_t pub_out[65], tea_error *err);
 
 tea_code tea_tss2_sign_bound(tea_tpm *t, uint32_t mask, const uint8_t pcr_digest[TEA_SHA256_LEN],
                          const uint8_t digest[TEA_SHA256_LEN], uint8_t sig[64], tea_ak *key, tea_error *err);

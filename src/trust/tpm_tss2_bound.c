@@ -44,46 +44,14 @@ static void flush(tss2_tpm *s, ESYS_TR *h) {
 }
 
 static tea_code create_key(tss2_tpm *s, const TPM2B_DIGEST *policy, ESYS_TR *key, tea_ak *pub_out, tea_error *err) {
-  TPM2B_PUBLIC tmpl;
-  memset(&tmpl, 0, sizeof tmpl);
-  TPMT_PUBLIC *p = &tmpl.publicArea;
-  p->type = TPM2_ALG_ECC;
-  p->nameAlg = TPM2_ALG_SHA256;
-  p->objectAttributes = TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                        TPMA_OBJECT_SENSITIVEDATAORIGIN; /* no userWithAuth: policy only */
-  p->authPolicy = *policy;
-  p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
-  p->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
-  p->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
-  p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
-  p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
-  TPM2B_SENSITIVE_CREATE sens;
-  memset(&sens, 0, sizeof sens);
-  TPM2B_DATA outside;
-  memset(&outside, 0, sizeof outside);
-  TPML_PCR_SELECTION creation_pcr;
-  memset(&creation_pcr, 0, sizeof creation_pcr);
-  TPM2B_PUBLIC *pub = NULL;
-  TPM2B_CREATION_DATA *cdata = NULL;
-  TPM2B_DIGEST *chash = NULL;
-  TPMT_TK_CREATION *ticket = NULL;
-  TSS2_RC rc = Esys_CreatePrimary(s->esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens,
-                                  &tmpl, &outside, &creation_pcr, key, &pub, &cdata, &chash, &ticket);
-  if (rc != TSS2_RC_SUCCESS) {
-    *key = ESYS_TR_NONE;
-    return tea_tss2_fail(err, "CreatePrimary (PCR-bound key)", rc);
-  }
   memset(pub_out, 0, sizeof *pub_out);
   pub_out->alg = TEA_AK_P256;
   pub_out->len = 65;
-  pub_out->pub[0] = 0x04;
-  tea_tss2_pad32(pub_out->pub + 1, &pub->publicArea.unique.ecc.x);
-  tea_tss2_pad32(pub_out->pub + 33, &pub->publicArea.unique.ecc.y);
-  Esys_Free(pub);
-  Esys_Free(cdata);
-  Esys_Free(chash);
-  Esys_Free(ticket);
-  return TEA_OK;
+  /* no userWithAuth: the key signs only under its PCR policy */
+  return tea_tss2_create_p256(s,
+                              TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                                  TPMA_OBJECT_SENSITIVEDATAORIGIN,
+                              policy, "CreatePrimary (PCR-bound key)", key, pub_out->pub, err);
 }
 
 tea_code tea_tss2_sign_bound(tea_tpm *t, uint32_t mask, const uint8_t pcr_digest[TEA_SHA256_LEN],
