@@ -300,7 +300,7 @@ CORE="$(dirname "$(dirname "$(dirname "$TEANODE")")")/bench/core/tea_bench_core"
 if [ -x "$CORE" ]; then
   { echo; echo "library benchmarks (in process, medians; bench/core/core.c):"; } | tee -a "$TXT"
   "$CORE" 2>"$OUT/out/core.err" | sed -u 's/^/  /' | tee -a "$TXT"
-  [ "${PIPESTATUS[0]}" = 0 ] || fail "tea_bench_core: a figure could not be measured (its line above says FAILED; stderr in $OUT/out/core.err)"
+  [ "${PIPESTATUS[0]}" = 0 ] || fail "tea_bench_core: a figure could not be measured (its line above says FAILED or NOT MEASURED; stderr in $OUT/out/core.err)"
 else
   echo "run.sh: note: $CORE not built; skipping library benchmarks" >&2
 fi

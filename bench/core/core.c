@@ -2,15 +2,18 @@
  * median of several repetitions). bench/run.sh runs it at its end; bench/README.md
  * explains the lines and docs/performance.md keeps the history.
  *
- *   tea_bench_core [--actors DIR] [--blocks N] [--tmp DIR]
+ *   tea_bench_core [--actors DIR] [--blocks N] [--etcd-blocks N] [--tmp DIR]
  *
- * Sections: hashing (SHA-256 and the UnixFS CID of 64 MiB), the ledger (appends through
- * the governance path into a file store, reopen-and-verify, historical node queries),
+ * Sections: hashing (SHA-256, the UnixFS CID of 64 MiB, reading that file back from a
+ * CAR with every block verified), the ledger (appends through the governance path into
+ * a file store and into a single-member etcd started on loopback, reopen-and-verify from
+ * each, historical node queries),
  * trust (soft and swtpm quotes, attestation verdicts, receipts, with libsodium's raw
  * Ed25519 for scale) and actors (one invocation in a fresh instance). Everything it
  * writes lives in one temporary directory that is removed at the end. Exit status 0
  * when every figure was measured; 1 when one failed (the others are still printed);
- * 2 on usage errors. A missing swtpm or actor module is not a failure: the line says so. */
+ * 2 on usage errors. A missing swtpm or actor module is not a failure: the line says so;
+ * a missing etcd is (scripts/deps.sh installs it), and its line says NOT MEASURED. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ftw.h>
@@ -38,6 +41,7 @@
 #include "tea/ledger.h"
 #include "tea/provider.h"
 #include "tea/trust.h"
+#include "tea/http.h"
 #include "../../tests/support/swtpm_proc.h"
 
 #ifndef TEA_BENCH_ACTORS_DIR
@@ -182,6 +186,50 @@ static tea_code read_file(const char *path, uint8_t **out, size_t *len, tea_erro
 
 /* ---------------------------------------------------------------- hashing */
 
+static tea_code car_sink(void *ctx, const tea_cid *cid, const uint8_t *block, size_t n, tea_error *err) {
+  return tea_car_write_block(cid, block, n, tea_mem_write, ctx, err);
+}
+
+/* What a fetch from a trustless gateway costs once the bytes are here: the CAR of the
+ * 64 MiB file read back with every block hashed against its CID. */
+static void bench_car(const uint8_t *buf, const tea_cid *root) {
+  tea_error e = {0};
+  tea_mem_sink m = {0};
+  tea_unixfs *u = NULL;
+  tea_cid r;
+  tea_code rc = tea_car_write_header(root, 1, tea_mem_write, &m, &e);
+  if (!rc) rc = tea_unixfs_new(&u, NULL, car_sink, &m, &e);
+  if (!rc) rc = tea_unixfs_write(u, buf, HASH_BYTES, &e);
+  if (!rc) rc = tea_unixfs_finish(u, &r, &e);
+  tea_unixfs_free(u);
+  double t[REPS];
+  size_t nblocks = 0;
+  for (int k = 0; k < REPS && !rc; k++) {
+    tea_mem_source src = {m.buf, m.len, 0};
+    tea_car_reader cr;
+    double t0 = now_s();
+    nblocks = 0;
+    if ((rc = tea_car_reader_open(&cr, tea_mem_read, &src, &e))) break;
+    for (bool done = false; !rc && !done;) {
+      tea_cid c;
+      const uint8_t *b;
+      size_t n;
+      if (!(rc = tea_car_reader_next(&cr, &c, &b, &n, &done, &e)) && !done) nblocks++;
+    }
+    tea_car_reader_close(&cr);
+    t[k] = now_s() - t0;
+  }
+  free(m.buf);
+  if (rc) {
+    report_fail("car read", &e);
+    return;
+  }
+  double med = median(t, REPS);
+  line("car read: %.0f blocks/s verified, %.0f MB/s (tea_car_reader over the CAR of the 64 MiB file, %zu blocks; "
+       "median of %d)",
+       (double)nblocks / med, (double)m.len / 1e6 / med, nblocks, REPS);
+}
+
 static void bench_hashing(void) {
   tea_error e = {0};
   uint8_t *buf = malloc(HASH_BYTES);
@@ -236,6 +284,8 @@ static void bench_hashing(void) {
          REPS);
   else
     report_fail("unixfs cid", &e);
+
+  if (ok) bench_car(buf, &root);
   free(buf);
 }
 
@@ -246,11 +296,18 @@ static void bench_hashing(void) {
 
 typedef struct ledger_bench {
   char path[600];
+  const char *etcd;  /* etcd endpoint, or NULL for the file store at path */
+  const char *label; /* "file" or "etcd" */
   tea_ledger *l;
   tea_ledger_keypair cm[3], nd[LEDGER_NODES];
   uint8_t chain[32];
   tea_ledger_tx *tx; /* large (a union holding evidence): on the heap */
 } ledger_bench;
+
+static tea_code open_store(ledger_bench *lb, tea_ledger_store **s, tea_error *err) {
+  return lb->etcd ? tea_ledger_store_etcd_open(s, lb->etcd, "/tea-bench", err)
+                  : tea_ledger_store_file_open(s, lb->path, err);
+}
 
 /* Fixed keys: the same chain every run, so runs compare like with like. */
 static tea_code seed_kp(tea_ledger_keypair *k, int tag, tea_error *err) {
@@ -289,7 +346,7 @@ static void free_slices(tea_ledger_slice *s, size_t n) {
 static tea_code ledger_setup(ledger_bench *lb, tea_error *err) {
   tea_ledger_store *s;
   tea_code rc;
-  if ((rc = tea_ledger_store_file_open(&s, lb->path, err)) || (rc = tea_ledger_open(&lb->l, s, err))) return rc;
+  if ((rc = open_store(lb, &s, err)) || (rc = tea_ledger_open(&lb->l, s, err))) return rc;
   tea_ledger_committee c = {.n = 3, .threshold = 2};
   for (int i = 0; i < 3; i++) memcpy(c.keys[i], lb->cm[i].pk, 32);
   tea_ledger_block b;
@@ -372,9 +429,10 @@ static tea_code ledger_run(ledger_bench *lb, const char *dir, int nblocks, tea_e
   }
   double med = median(lat, n), p99 = percentile_sorted(lat, n, 0.99);
   free(lat);
-  line("ledger append: median %.2f ms, p99 %.2f ms per block (%d verdicts, propose + 2 of 3 approvals + fsync; "
+  line("ledger append (%s): median %.2f ms, p99 %.2f ms per block (%d verdicts, propose + 2 of 3 approvals + %s; "
        "%zu blocks)",
-       med * 1e3, p99 * 1e3, TX_PER_BLOCK, n);
+       lb->label, med * 1e3, p99 * 1e3, TX_PER_BLOCK,
+       lb->etcd ? "etcd transaction on loopback, one member" : "fsync", n);
   tea_ledger_close(lb->l);
   lb->l = NULL;
 
@@ -385,7 +443,7 @@ static tea_code ledger_run(ledger_bench *lb, const char *dir, int nblocks, tea_e
   for (int k = 0; k < 3 && !rc; k++) {
     tea_ledger_store *s;
     double t0 = now_s();
-    if ((rc = tea_ledger_store_file_open(&s, lb->path, err)) || (rc = tea_ledger_open(&lb->l, s, err))) break;
+    if ((rc = open_store(lb, &s, err)) || (rc = tea_ledger_open(&lb->l, s, err))) break;
     t[k] = now_s() - t0;
     if (tea_ledger_count(lb->l) != (uint64_t)nblocks)
       rc = tea_fail(err, TEA_ERR_STATE, "reopened %llu blocks, wrote %d", (unsigned long long)tea_ledger_count(lb->l),
@@ -396,8 +454,9 @@ static tea_code ledger_run(ledger_bench *lb, const char *dir, int nblocks, tea_e
     }
   }
   if (rc) return rc;
-  line("ledger reopen: %.0f blocks/s verified (tea_ledger_open of %d blocks, %d tx each, median of 3)",
+  line("ledger reopen (%s): %.0f blocks/s verified (tea_ledger_open of %d blocks, %d tx each, median of 3)", lb->label,
        nblocks / median(t, 3), nblocks, TX_PER_BLOCK);
+  if (lb->etcd) return TEA_OK; /* queries run on the in-memory state: the store does not matter */
 
   /* 3. Historical queries: a node's record at a random past height (what receipt and
    * attestation checks ask). */
@@ -418,7 +477,23 @@ static tea_code ledger_run(ledger_bench *lb, const char *dir, int nblocks, tea_e
   return TEA_OK;
 }
 
-static void bench_ledger(const char *tmp, int nblocks) {
+/* One backend: a fresh ledger of nblocks blocks in dir (file) or in etcd. */
+static void ledger_backend(const char *dir, const char *label, const char *etcd, int nblocks) {
+  tea_error e = {0};
+  ledger_bench lb;
+  memset(&lb, 0, sizeof lb);
+  lb.label = label;
+  lb.etcd = etcd;
+  if (ledger_run(&lb, dir, nblocks, &e)) {
+    char what[32];
+    snprintf(what, sizeof what, "ledger (%s)", label);
+    report_fail(what, &e);
+  }
+  tea_ledger_close(lb.l);
+  free(lb.tx);
+}
+
+static void bench_ledger(const char *tmp, int nblocks, int etcd_blocks) {
   char dir[512];
   tea_error e = {0};
   if (join(dir, sizeof dir, tmp, "ledger", &e) || (mkdir(dir, 0700) != 0 &&
@@ -426,11 +501,18 @@ static void bench_ledger(const char *tmp, int nblocks) {
     report_fail("ledger", &e);
     return;
   }
-  ledger_bench lb;
-  memset(&lb, 0, sizeof lb);
-  if (ledger_run(&lb, dir, nblocks, &e)) report_fail("ledger", &e);
-  tea_ledger_close(lb.l);
-  free(lb.tx);
+  ledger_backend(dir, "file", NULL, nblocks);
+  /* etcd is part of the product (scripts/deps.sh installs it): without it the figure
+     is missing, which counts as a failure rather than a quiet skip */
+  tea_etcd_proc etcd = {0};
+  if (join(etcd.dir, sizeof etcd.dir, tmp, "etcd", &e) || tea_etcd_start(&etcd, &e)) {
+    printf("ledger (etcd): NOT MEASURED: %s\n", e.msg);
+    fflush(stdout);
+    failures++;
+  } else {
+    ledger_backend(dir, "etcd", etcd.endpoint, etcd_blocks);
+  }
+  tea_etcd_stop(&etcd);
   rm_tree(dir);
 }
 
@@ -768,24 +850,32 @@ static void bench_actors(const char *actors_dir) {
 /* ---------------------------------------------------------------- main */
 
 static int usage(void) {
-  fprintf(stderr, "usage: tea_bench_core [--actors DIR] [--blocks N] [--tmp DIR]\n"
+  fprintf(stderr, "usage: tea_bench_core [--actors DIR] [--blocks N] [--etcd-blocks N] [--tmp DIR]\n"
                   "  --actors DIR  where hello.wasm and wapc_raw.wasm are (default: this build's actors/)\n"
                   "  --blocks N    ledger length for the append and reopen figures (default 2000, at least 10)\n"
+                  "  --etcd-blocks N  the same for the etcd store (default 500, at least 10)\n"
                   "  --tmp DIR     parent of the temporary directory (default: $TMPDIR, else /tmp)\n");
   return 2;
 }
 
+static bool block_count(const char *s, int *out) {
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (*end || v < 10 || v > 1000000) return false;
+  *out = (int)v;
+  return true;
+}
+
 int main(int argc, char **argv) {
   const char *actors_dir = TEA_BENCH_ACTORS_DIR, *tmp_parent = getenv("TMPDIR");
-  int nblocks = 2000;
+  int nblocks = 2000, etcd_blocks = 500;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--actors") == 0 && i + 1 < argc) actors_dir = argv[++i];
     else if (strcmp(argv[i], "--tmp") == 0 && i + 1 < argc) tmp_parent = argv[++i];
     else if (strcmp(argv[i], "--blocks") == 0 && i + 1 < argc) {
-      char *end;
-      long v = strtol(argv[++i], &end, 10);
-      if (*end || v < 10 || v > 1000000) return usage();
-      nblocks = (int)v;
+      if (!block_count(argv[++i], &nblocks)) return usage();
+    } else if (strcmp(argv[i], "--etcd-blocks") == 0 && i + 1 < argc) {
+      if (!block_count(argv[++i], &etcd_blocks)) return usage();
     } else return usage();
   }
   if (!tmp_parent || !*tmp_parent) tmp_parent = "/tmp";
@@ -800,7 +890,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   bench_hashing();
-  bench_ledger(tmp, nblocks);
+  bench_ledger(tmp, nblocks, etcd_blocks);
   bench_trust(tmp);
   bench_actors(actors_dir);
   rm_tree(tmp);

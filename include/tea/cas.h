@@ -97,6 +97,9 @@ tea_cid tea_cid_to_v1(const tea_cid *cid);
 #define TEA_UNIXFS_LINKS 174    /* go-unixfs's balanced layout: links per node */
 #define TEA_BLOCK_MAX (2u * 1024 * 1024) /* largest block we read or store */
 
+/* Takes the next n bytes of an output (a CAR, a file); called with whole pieces. */
+typedef tea_code (*tea_write_fn)(void *ctx, const void *data, size_t n, tea_error *err);
+
 /* Called for each block the builder makes, children before parents, root last. */
 typedef tea_code (*tea_block_sink)(void *ctx, const tea_cid *cid, const uint8_t *block, size_t n,
                                    tea_error *err);
@@ -130,6 +133,39 @@ tea_code tea_unixfs_cid_of_fd(int fd, tea_block_sink sink, void *ctx, tea_cid *r
 typedef tea_code (*tea_link_fn)(void *ctx, const tea_cid *link, uint64_t tsize, tea_error *err);
 tea_code tea_dagpb_links(const uint8_t *block, size_t n, tea_link_fn fn, void *ctx, tea_error *err);
 
+/* ---- walking a DAG ---- */
+
+/* Gives the block named cid: *block is malloc'd and freed by the caller. It need not
+ * be verified (the walk checks it); TEA_ERR_NOT_FOUND when it cannot be had. */
+typedef tea_code (*tea_block_get_fn)(void *ctx, const tea_cid *cid, uint8_t **block, size_t *n, tea_error *err);
+
+#define TEA_DAG_DEPTH_MAX 32         /* a balanced 174-link file of 2^63 bytes needs 8 */
+#define TEA_DAG_WALK_MAX (1u << 22)  /* block visits per walk */
+
+/* Visits root and everything its dag-pb links reach, depth first: a block, then its
+ * children left to right (the trustless gateway's order=dfs, and the order of a file's
+ * bytes). Each block is fetched with get, checked against its CID, then passed to visit
+ * (may be NULL). A block linked twice is visited twice. Links of other codecs (raw,
+ * dag-cbor) are not followed. Stops at the first failure, including a block that does
+ * not match its CID (TEA_ERR_CRYPTO) or more than TEA_DAG_DEPTH_MAX levels or
+ * TEA_DAG_WALK_MAX visits (TEA_ERR_LIMIT). */
+tea_code tea_dag_walk(const tea_cid *root, tea_block_get_fn get, void *gctx, tea_block_sink visit, void *vctx,
+                      tea_error *err);
+/* The file bytes one block of a UnixFS file holds itself: all of a raw block; the Data of
+ * a dag-pb node of type File or Raw (empty for our inner nodes). Visiting a file's DAG
+ * with tea_dag_walk and concatenating these gives the file. TEA_ERR_UNSUPPORTED for
+ * directories, symlinks and other codecs. *data points into block. */
+tea_code tea_unixfs_block_data(const tea_cid *cid, const uint8_t *block, size_t n, const uint8_t **data,
+                               size_t *len, tea_error *err);
+
+/* A UnixFS file's bytes, from its blocks fetched with get (each verified, see
+ * tea_dag_walk), streamed to write in order. */
+tea_code tea_unixfs_export(const tea_cid *root, tea_block_get_fn get, void *gctx, tea_write_fn write, void *wctx,
+                           tea_error *err);
+/* The same into memory: *out is malloc'd. TEA_ERR_LIMIT past max bytes (0: 64 MiB). */
+tea_code tea_unixfs_cat(const tea_cid *root, tea_block_get_fn get, void *gctx, uint64_t max, uint8_t **out,
+                        size_t *len, tea_error *err);
+
 /* ---- blob store ---- */
 
 /* A directory of blocks, one file per block named by its CIDv1 text:
@@ -156,6 +192,8 @@ tea_code tea_blobstore_put_raw(tea_blobstore *bs, const void *block, size_t n, t
  * inspection and never returned). */
 tea_code tea_blobstore_get(tea_blobstore *bs, const tea_cid *cid, uint8_t **block, size_t *n, tea_error *err);
 bool tea_blobstore_has(tea_blobstore *bs, const tea_cid *cid);
+/* tea_blobstore_get as a tea_block_get_fn (ctx is the store), for tea_dag_walk. */
+tea_code tea_blobstore_get_fn(void *bs, const tea_cid *cid, uint8_t **block, size_t *n, tea_error *err);
 tea_code tea_blobstore_remove(tea_blobstore *bs, const tea_cid *cid, tea_error *err);
 /* Adds a file (read from fd to its end) as UnixFS, storing every block; *root gets its CID. */
 tea_code tea_blobstore_add_fd(tea_blobstore *bs, int fd, tea_cid *root, tea_error *err);
@@ -176,7 +214,6 @@ uint64_t tea_blobstore_quota(const tea_blobstore *bs);
 
 /* Writes the header: varint(len) + dag-cbor {"roots": [cids], "version": 1}. Then call
  * tea_car_write_block per block. write is called with whole pieces. */
-typedef tea_code (*tea_write_fn)(void *ctx, const void *data, size_t n, tea_error *err);
 tea_code tea_car_write_header(const tea_cid *roots, size_t nroots, tea_write_fn write, void *ctx,
                               tea_error *err);
 tea_code tea_car_write_block(const tea_cid *cid, const void *block, size_t n, tea_write_fn write, void *ctx,
@@ -204,11 +241,69 @@ tea_code tea_car_reader_next(tea_car_reader *r, tea_cid *cid, const uint8_t **bl
                              tea_error *err);
 void tea_car_reader_close(tea_car_reader *r);
 
+/* A CAR of root's DAG (tea_dag_walk's order, each block once): roots = [root], then
+ * root and, when whole is true, everything it links to. */
+tea_code tea_car_write_dag(const tea_cid *root, bool whole, tea_block_get_fn get, void *gctx, tea_write_fn write,
+                           void *wctx, tea_error *err);
+
 /* A read_fn over a memory buffer. */
 typedef struct tea_mem_source {
   const uint8_t *buf;
   size_t len, off;
 } tea_mem_source;
 tea_code tea_mem_read(void *ctx, uint8_t *buf, size_t n, size_t *got, tea_error *err);
+/* A write_fn into a growing malloc'd buffer (buf; free it); past max bytes (0: no
+ * bound) it fails with TEA_ERR_LIMIT and keeps what it had. */
+typedef struct tea_mem_sink {
+  uint8_t *buf;
+  size_t len, cap;
+  uint64_t max;
+} tea_mem_sink;
+tea_code tea_mem_write(void *ctx, const void *data, size_t n, tea_error *err);
+
+/* ---- trustless gateway client ---- */
+
+/* Fetches the file (or raw block) cid names from an ordered list of sources: tea nodes
+ * ("http://host:7100") and IPFS gateways ("https://ipfs.io"), all speaking the trustless
+ * gateway protocol (GET {source}/ipfs/{cid}). Per source: first the whole DAG as one
+ * CAR (?format=car&dag-scope=all, Accept: application/vnd.ipld.car); its root must be
+ * cid, every block must match its CID and every block of the file must be in it. If the
+ * source does not do CARs (HTTP 400/406/415/501, or an answer that is not a CAR), the
+ * DAG is walked block by block (Accept: application/vnd.ipld.raw), each verified. Any
+ * other failure (no answer, timeout, HTTP error, a bad block, a missing block, over the
+ * size limit) moves on to the next source. Sources are never trusted. */
+#define TEA_GATEWAY_MAX_SOURCES 32
+
+typedef struct tea_gateway_opts {
+  unsigned timeout_ms; /* each HTTP request, connection included; 0: 10000 */
+  uint64_t max_bytes;  /* bytes received from one source (the CAR, or all its blocks), and
+                          so the largest file; 0: 64 MiB */
+  bool raw_only;       /* never ask for a CAR */
+  /* Each verified block as the reassembly reaches it, in DAG order (may be NULL); a
+   * block may come twice. Blocks of a source that fails later may have been given. */
+  tea_block_sink sink;
+  void *sink_ctx;
+} tea_gateway_opts;
+
+typedef struct tea_gateway_attempt {
+  size_t source; /* index into sources */
+  bool car;      /* the CAR request (else block by block) */
+  tea_error err;
+} tea_gateway_attempt;
+
+typedef struct tea_gateway_report {
+  size_t source;     /* the source that served (when TEA_OK) */
+  bool car;          /* served as one CAR */
+  size_t blocks;     /* blocks of the DAG walked (a block linked twice counts twice) */
+  uint64_t received; /* bytes received from that source */
+  size_t nfailed;    /* attempts that failed before, in order */
+  tea_gateway_attempt failed[2 * TEA_GATEWAY_MAX_SOURCES];
+} tea_gateway_report;
+
+/* *out (malloc'd) gets the file's bytes. report may be NULL. On failure err names every
+ * source's failure (shortened to fit; report->failed has them whole). */
+tea_code tea_gateway_fetch(const tea_cid *cid, const char *const *sources, size_t nsources,
+                           const tea_gateway_opts *opts, uint8_t **out, size_t *len, tea_gateway_report *report,
+                           tea_error *err);
 
 #endif

@@ -1,4 +1,4 @@
-/* tea: the embedded HTTP server (libmicrohttpd underneath).
+/* tea: the embedded HTTP server (libmicrohttpd underneath), and a small GET client.
  *
  * One handler sees every complete request (the body already read, within the
  * size limit) and fills a response. Requests over the limits are answered 413
@@ -68,5 +68,27 @@ tea_code tea_http_start(const tea_http_config *config, tea_http_handler handler,
 uint16_t tea_http_port(const tea_http_server *server);
 /* Stops accepting, lets requests in flight finish, frees the server. */
 void tea_http_stop(tea_http_server *server);
+
+/* ---- client (libcurl, loaded on first use) ---- */
+
+typedef struct tea_http_get_opts {
+  const char *accept;   /* Accept header, or NULL */
+  unsigned timeout_ms;  /* whole request, connection included; 0: 10000 */
+  uint64_t max_bytes;   /* a longer answer fails with TEA_ERR_LIMIT; 0: 64 MiB */
+} tea_http_get_opts;
+
+typedef struct tea_http_answer {
+  long status;            /* 0 when no answer came */
+  char content_type[128]; /* "" when the server sent none */
+  uint8_t *body;          /* malloc'd (free it); NULL unless TEA_OK */
+  size_t len;
+} tea_http_answer;
+
+/* GET url. TEA_OK only for a 200 answer; otherwise: TEA_ERR_IO (no answer, the
+ * message says why, a timeout included), TEA_ERR_NOT_FOUND (HTTP 404/410),
+ * TEA_ERR_STATE (another status; ans->status has it), TEA_ERR_LIMIT (too long).
+ * Messages start with the URL. */
+tea_code tea_http_get(const char *url, const tea_http_get_opts *opts, tea_http_answer *ans,
+                      tea_error *err);
 
 #endif

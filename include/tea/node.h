@@ -29,6 +29,8 @@ typedef struct tea_node_config {
   char ledger[TEA_NODE_PATH_MAX]; /* ledger file; default STATE/ledger.log */
   size_t npeers;          /* where to sync the ledger and fetch code from */
   char peers[TEA_NODE_MAX_PEERS][256];
+  size_t ngateways;       /* IPFS trustless gateways for code, tried after the peers */
+  char gateways[TEA_NODE_MAX_PEERS][256];
   size_t max_body;        /* bytes; default 1 MiB */
   unsigned threads;       /* HTTP worker threads; default 2 */
   unsigned attest_interval; /* seconds between attestation rounds; 0: never; default 30 */

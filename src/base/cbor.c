@@ -364,15 +364,19 @@ static int pair_cmp(const void *a, const void *b) {
  * key, as RFC 8949 4.2.1 requires, and rejects duplicate keys. */
 static tea_code sort_map(tea_cbor_enc *e, size_t start, uint64_t npairs) {
   if (npairs < 2) return TEA_OK;
-  pair_ref *refs = calloc((size_t)npairs, sizeof *refs);
-  uint8_t *tmp = malloc(e->len - start);
+  /* Receipts and blocks are hashed on every call: small maps need no heap,
+     and a map written in canonical order is left as it is. */
+  pair_ref small[32];
+  pair_ref *refs = npairs <= 32 ? small : calloc((size_t)npairs, sizeof *refs);
+  uint8_t *tmp = NULL;
   tea_code c = TEA_OK;
-  if (!refs || !tmp) {
+  if (!refs) {
     c = enc_fail(e, TEA_ERR_NOMEM, "cannot sort map");
     goto out;
   }
   size_t off = start;
   tea_error ierr;
+  bool sorted = true;
   for (uint64_t i = 0; i < npairs; i++) {
     pair_ref *p = &refs[i];
     p->off = off;
@@ -381,8 +385,14 @@ static tea_code sort_map(tea_cbor_enc *e, size_t start, uint64_t npairs) {
     p->key_len = off - p->off;
     if (item_end(e->buf, e->len, &off, 0, &ierr)) { c = enc_fail(e, TEA_ERR_STATE, "internal: bad map value"); goto out; }
     p->len = off - p->off;
+    if (i && pair_cmp(&refs[i - 1], p) >= 0) sorted = false;
   }
+  if (sorted) goto out;
   qsort(refs, (size_t)npairs, sizeof *refs, pair_cmp);
+  if (!(tmp = malloc(e->len - start))) {
+    c = enc_fail(e, TEA_ERR_NOMEM, "cannot sort map");
+    goto out;
+  }
   size_t w = 0;
   for (uint64_t i = 0; i < npairs; i++) {
     if (i && pair_cmp(&refs[i - 1], &refs[i]) == 0) {
@@ -394,7 +404,7 @@ static tea_code sort_map(tea_cbor_enc *e, size_t start, uint64_t npairs) {
   }
   memcpy(e->buf + start, tmp, w);
 out:
-  free(refs);
+  if (refs != small) free(refs);
   free(tmp);
   return c;
 }

@@ -5,7 +5,7 @@
  * its bytes are durable; a crash leaves at worst a temp file, which open() removes.
  * Pins are empty files created and removed the same way (creation is atomic by itself).
  * Reads never trust the disk: every block is re-hashed against its CID. */
-#include "tea/cas.h"
+#include "cas/internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -199,6 +199,10 @@ tea_code tea_blobstore_put_raw(tea_blobstore *bs, const void *block, size_t n, t
   return c ? c : tea_blobstore_put(bs, cid, block, n, err);
 }
 
+tea_code tea_blobstore_get_fn(void *bs, const tea_cid *cid, uint8_t **block, size_t *n, tea_error *err) {
+  return tea_blobstore_get(bs, cid, block, n, err);
+}
+
 bool tea_blobstore_has(tea_blobstore *bs, const tea_cid *cid) {
   char name[TEA_CID_STR_MAX];
   if (cid_name(cid, name, NULL)) return false;
@@ -327,53 +331,9 @@ bool tea_blobstore_pinned(tea_blobstore *bs, const tea_cid *cid) {
 /* ---- gc: mark from the pins, sweep the rest ---- */
 
 /* Open-addressing set of CIDv1s (the digest is already uniformly distributed). */
-typedef struct cidset {
-  tea_cid *slots;
-  bool *used;
-  size_t cap, n;
-} cidset;
-
-static size_t slot_of(const cidset *s, const tea_cid *c) {
-  uint64_t h;
-  memcpy(&h, c->digest, sizeof h);
-  return (size_t)(h ^ c->codec) & (s->cap - 1);
-}
-
-static bool set_has(const cidset *s, const tea_cid *c) {
-  if (!s->cap) return false;
-  for (size_t i = slot_of(s, c);; i = (i + 1) & (s->cap - 1)) {
-    if (!s->used[i]) return false;
-    if (tea_cid_equal(&s->slots[i], c)) return true;
-  }
-}
-
-static tea_code set_add(cidset *s, const tea_cid *c, tea_error *err) {
-  if ((s->n + 1) * 2 > s->cap) {
-    cidset ns = {.cap = s->cap ? s->cap * 2 : 64};
-    ns.slots = calloc(ns.cap, sizeof *ns.slots);
-    ns.used = calloc(ns.cap, sizeof *ns.used);
-    if (!ns.slots || !ns.used) {
-      free(ns.slots);
-      free(ns.used);
-      return tea_fail(err, TEA_ERR_NOMEM, "blobstore: gc out of memory");
-    }
-    for (size_t i = 0; i < s->cap; i++)
-      if (s->used[i]) set_add(&ns, &s->slots[i], err); /* cannot grow again: half empty */
-    free(s->slots);
-    free(s->used);
-    *s = ns;
-  }
-  size_t i = slot_of(s, c);
-  while (s->used[i]) i = (i + 1) & (s->cap - 1);
-  s->used[i] = true;
-  s->slots[i] = *c;
-  s->n++;
-  return TEA_OK;
-}
-
 typedef struct mark_ctx {
   tea_blobstore *bs;
-  cidset live;
+  cas_map live;
   tea_cid *stack; /* blocks whose links are still to be read */
   size_t depth, cap;
 } mark_ctx;
@@ -382,9 +342,9 @@ static tea_code mark(void *vctx, const tea_cid *cid, uint64_t tsize, tea_error *
   (void)tsize;
   mark_ctx *m = vctx;
   tea_cid v1 = tea_cid_to_v1(cid);
-  if (set_has(&m->live, &v1)) return TEA_OK;
-  tea_code c = set_add(&m->live, &v1, err);
-  if (c) return c;
+  bool added;
+  tea_code c = cas_map_put(&m->live, &v1, NULL, 0, &added, err);
+  if (c || !added) return c;
   if (v1.codec != TEA_CODEC_DAG_PB) return TEA_OK; /* only dag-pb links are followed */
   if (m->depth == m->cap) {
     size_t nc = m->cap ? m->cap * 2 : 64;
@@ -433,7 +393,7 @@ tea_code tea_blobstore_gc(tea_blobstore *bs, uint64_t *freed, tea_error *err) {
   uint64_t total = 0;
   while ((de = readdir(d))) {
     tea_cid cid;
-    if (!name_is_cid(de->d_name, &cid) || set_has(&m.live, &cid)) continue;
+    if (!name_is_cid(de->d_name, &cid) || cas_map_get(&m.live, &cid)) continue;
     uint64_t size = 0;
     tea_error rerr;
     if (remove_file(bs->blocks, de->d_name, &size, &rerr) == TEA_OK) total += size;
@@ -443,8 +403,7 @@ tea_code tea_blobstore_gc(tea_blobstore *bs, uint64_t *freed, tea_error *err) {
   if (freed) *freed = total;
   c = sync_dir(bs->blocks, err);
 out:
-  free(m.live.slots);
-  free(m.live.used);
+  cas_map_free(&m.live);
   free(m.stack);
   return c;
 }

@@ -4,9 +4,10 @@
  * CIDs in dag-cbor are tag 42 over bytes 0x00 (the identity multibase) + binary CID.
  * The reader treats the file as hostile: each length is bounded before anything is
  * allocated or read for it, and each block is hashed against its CID. */
-#include "tea/cas.h"
+#include "cas/internal.h"
 #include "tea/cbor.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,26 @@ tea_code tea_mem_read(void *ctx, uint8_t *buf, size_t n, size_t *got, tea_error 
   if (k) memcpy(buf, m->buf + m->off, k);
   m->off += k;
   *got = k;
+  return TEA_OK;
+}
+
+tea_code tea_mem_write(void *ctx, const void *data, size_t n, tea_error *err) {
+  tea_mem_sink *m = ctx;
+  if (m->max && n > m->max - m->len)
+    return tea_fail(err, TEA_ERR_LIMIT, "over the limit of %llu bytes", (unsigned long long)m->max);
+  if (n > m->cap - m->len) {
+    size_t cap = m->cap ? m->cap : 65536;
+    while (cap - m->len < n) {
+      if (cap > SIZE_MAX / 2) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+      cap *= 2;
+    }
+    uint8_t *p = realloc(m->buf, cap);
+    if (!p) return tea_fail(err, TEA_ERR_NOMEM, "out of memory (%zu bytes)", cap);
+    m->buf = p;
+    m->cap = cap;
+  }
+  if (n) memcpy(m->buf + m->len, data, n);
+  m->len += n;
   return TEA_OK;
 }
 
@@ -196,4 +217,36 @@ void tea_car_reader_close(tea_car_reader *r) {
   r->block = NULL;
   r->block_cap = 0;
   r->read = NULL;
+}
+
+typedef struct dag_writer {
+  cas_map seen; /* a block linked twice is written once (dups=n) */
+  tea_write_fn write;
+  void *wctx;
+} dag_writer;
+
+static tea_code write_once(void *ctx, const tea_cid *cid, const uint8_t *block, size_t n, tea_error *err) {
+  dag_writer *w = ctx;
+  bool added;
+  tea_code c = cas_map_put(&w->seen, cid, NULL, 0, &added, err);
+  if (c || !added) return c;
+  return tea_car_write_block(cid, block, n, w->write, w->wctx, err);
+}
+
+tea_code tea_car_write_dag(const tea_cid *root, bool whole, tea_block_get_fn get, void *gctx, tea_write_fn write,
+                           void *wctx, tea_error *err) {
+  tea_code c = tea_car_write_header(root, 1, write, wctx, err);
+  if (c) return c;
+  if (!whole) {
+    uint8_t *block = NULL;
+    size_t n = 0;
+    if ((c = get(gctx, root, &block, &n, err)) == TEA_OK && (c = tea_cid_verify(root, block, n, err)) == TEA_OK)
+      c = tea_car_write_block(root, block, n, write, wctx, err);
+    free(block);
+    return c;
+  }
+  dag_writer w = {.write = write, .wctx = wctx};
+  c = tea_dag_walk(root, get, gctx, write_once, &w, err);
+  cas_map_free(&w.seen);
+  return c;
 }

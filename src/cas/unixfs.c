@@ -17,7 +17,7 @@
  *   UnixFS   { Type = 1 (File = 2); Data = 2 (legacy leaves only); filesize = 3;
  *              repeated blocksizes = 4 (not packed) }
  * Tsize is the cumulative size of the linked block and everything under it. */
-#include "tea/cas.h"
+#include "cas/internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -358,5 +358,148 @@ tea_code tea_dagpb_links(const uint8_t *block, size_t n, tea_link_fn fn, void *c
     if (used != hl) return tea_fail(err, TEA_ERR_MALFORMED, "dag-pb: link Hash at offset %zu has trailing bytes", at);
     if (fn && (c = fn(ctx, &cid, tsize, err))) return c;
   }
+  return TEA_OK;
+}
+
+/* ---- walking a DAG ---- */
+
+typedef struct walker {
+  tea_block_get_fn get;
+  void *gctx;
+  tea_block_sink visit;
+  void *vctx;
+  unsigned depth;
+  uint64_t visits;
+} walker;
+
+static tea_code walk_block(void *ctx, const tea_cid *cid, uint64_t tsize, tea_error *err);
+
+static tea_code walk_block(void *ctx, const tea_cid *cid, uint64_t tsize, tea_error *err) {
+  (void)tsize; /* claimed by the parent, not verified: sizes come from the blocks themselves */
+  walker *w = ctx;
+  /* Links may repeat (a file of equal chunks), so a DAG of a few blocks can stand for
+   * an exponential number of visits; each visit costs a get, so it is capped. */
+  if (++w->visits > TEA_DAG_WALK_MAX)
+    return tea_fail(err, TEA_ERR_LIMIT, "dag: more than %u block visits", TEA_DAG_WALK_MAX);
+  if (w->depth >= TEA_DAG_DEPTH_MAX)
+    return tea_fail(err, TEA_ERR_LIMIT, "dag: deeper than %u levels", TEA_DAG_DEPTH_MAX);
+  uint8_t *block = NULL;
+  size_t n = 0;
+  tea_code c = w->get(w->gctx, cid, &block, &n, err);
+  if (c) return c;
+  tea_error verr;
+  if ((c = tea_cid_verify(cid, block, n, &verr))) {
+    char s[TEA_CID_STR_MAX];
+    if (tea_cid_format(cid, s, NULL)) s[0] = '\0';
+    c = tea_fail(err, c, "dag: block %s does not match its CID", s);
+  }
+  if (!c && w->visit) c = w->visit(w->vctx, cid, block, n, err);
+  if (!c && cid->codec == TEA_CODEC_DAG_PB) {
+    w->depth++;
+    c = tea_dagpb_links(block, n, walk_block, w, err);
+    w->depth--;
+  }
+  free(block);
+  return c;
+}
+
+tea_code tea_dag_walk(const tea_cid *root, tea_block_get_fn get, void *gctx, tea_block_sink visit, void *vctx,
+                      tea_error *err) {
+  walker w = {.get = get, .gctx = gctx, .visit = visit, .vctx = vctx};
+  return walk_block(&w, root, 0, err);
+}
+
+/* protobuf wire types: 0 varint, 2 length-delimited; UnixFS uses nothing else */
+static tea_code pb_skip(const uint8_t *b, size_t len, size_t *off, uint64_t key, tea_error *err) {
+  const uint8_t *p;
+  size_t n, used;
+  uint64_t v;
+  if ((key & 7) == 0) {
+    tea_code c = tea_uvarint_decode(b + *off, len - *off, &v, &used, err);
+    if (!c) *off += used;
+    return c;
+  }
+  if ((key & 7) == 2) return pb_bytes(b, len, off, &p, &n, err);
+  return tea_fail(err, TEA_ERR_MALFORMED, "unixfs: wire type %u at offset %zu", (unsigned)(key & 7), *off);
+}
+
+tea_code tea_unixfs_block_data(const tea_cid *cid, const uint8_t *block, size_t n, const uint8_t **data,
+                               size_t *len, tea_error *err) {
+  *data = NULL;
+  *len = 0;
+  if (cid->codec == TEA_CODEC_RAW) {
+    *data = block;
+    *len = n;
+    return TEA_OK;
+  }
+  if (cid->codec != TEA_CODEC_DAG_PB)
+    return tea_fail(err, TEA_ERR_UNSUPPORTED, "unixfs: a block of codec 0x%llx is not part of a file",
+                    (unsigned long long)cid->codec);
+  /* PBNode: the Data field (links were already checked by the walk) */
+  const uint8_t *u = NULL;
+  size_t ul = 0, off = 0;
+  tea_code c;
+  while (off < n) {
+    uint64_t key;
+    if ((c = pb_key(block, n, &off, &key, err))) return c;
+    if (key == 0x0a) {
+      if ((c = pb_bytes(block, n, &off, &u, &ul, err))) return c;
+    } else if ((c = pb_skip(block, n, &off, key, err))) {
+      return c;
+    }
+  }
+  if (!u) return tea_fail(err, TEA_ERR_MALFORMED, "unixfs: dag-pb node without Data");
+  uint64_t type = UINT64_MAX;
+  for (off = 0; off < ul;) {
+    uint64_t key;
+    size_t used;
+    if ((c = pb_key(u, ul, &off, &key, err))) return c;
+    if (key == 0x08) {
+      if ((c = tea_uvarint_decode(u + off, ul - off, &type, &used, err))) return c;
+      off += used;
+    } else if (key == 0x12) {
+      if ((c = pb_bytes(u, ul, &off, data, len, err))) return c;
+    } else if ((c = pb_skip(u, ul, &off, key, err))) {
+      return c;
+    }
+  }
+  /* 0 Raw and 2 File hold file bytes; directories, symlinks and HAMT shards are not files */
+  if (type != 0 && type != 2)
+    return tea_fail(err, TEA_ERR_UNSUPPORTED, "unixfs: node of type %llu is not a file",
+                    (unsigned long long)type);
+  return TEA_OK;
+}
+
+tea_code cas_cat_visit(void *ctx, const tea_cid *cid, const uint8_t *block, size_t n, tea_error *err) {
+  cas_cat *k = ctx;
+  const uint8_t *data;
+  size_t len;
+  tea_code c = tea_unixfs_block_data(cid, block, n, &data, &len, err);
+  if (c) return c;
+  k->visits++;
+  if (len && (c = k->write(k->wctx, data, len, err))) return c;
+  return k->sink ? k->sink(k->sink_ctx, cid, block, n, err) : TEA_OK;
+}
+
+tea_code tea_unixfs_export(const tea_cid *root, tea_block_get_fn get, void *gctx, tea_write_fn write, void *wctx,
+                           tea_error *err) {
+  cas_cat k = {.write = write, .wctx = wctx};
+  return tea_dag_walk(root, get, gctx, cas_cat_visit, &k, err);
+}
+
+tea_code tea_unixfs_cat(const tea_cid *root, tea_block_get_fn get, void *gctx, uint64_t max, uint8_t **out,
+                        size_t *len, tea_error *err) {
+  tea_mem_sink m = {.max = max ? max : 64ull << 20};
+  *out = NULL;
+  *len = 0;
+  tea_code c = tea_unixfs_export(root, get, gctx, tea_mem_write, &m, err);
+  /* an empty file is still an answer, so never NULL on success */
+  if (!c && !m.buf && !(m.buf = malloc(1))) c = tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  if (c) {
+    free(m.buf);
+    return c;
+  }
+  *out = m.buf;
+  *len = m.len;
   return TEA_OK;
 }

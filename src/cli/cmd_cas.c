@@ -15,7 +15,6 @@
 #include "tea/cas.h"
 
 #define FAIL 1
-#define MAX_DEPTH 32 /* a balanced DAG of 174-link nodes is far shallower */
 
 static const char *store_default(void) {
   const char *d = getenv("TEA_CAS_DIR");
@@ -37,11 +36,11 @@ static void print_cid(const tea_cid *cid) {
   if (!tea_cid_format(cid, s, NULL)) printf("%s\n", s);
 }
 
-static const struct option store_opts[] = {{"store", 1, 0, 's'}, {"out", 1, 0, 'o'}, {"rm", 0, 0, 'r'},
+static const struct option store_opts[] = {{"store", 1, 0, 's'}, {"rm", 0, 0, 'r'},
                                            {"pin", 0, 0, 'p'},   {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 
 typedef struct args {
-  const char *store, *out;
+  const char *store;
   bool rm, pin, help;
 } args;
 
@@ -50,10 +49,9 @@ static int parse(const char *cmd, int argc, char **argv, const char *allowed, ar
   a->store = store_default();
   int ch;
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "s:o:rph", store_opts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "s:rph", store_opts, NULL)) != -1) {
     if (ch == '?' || !strchr(allowed, ch)) return usage_err(cmd, "unknown option");
     if (ch == 's') a->store = optarg;
-    else if (ch == 'o') a->out = optarg;
     else if (ch == 'r') a->rm = true;
     else if (ch == 'p') a->pin = true;
     else if (ch == 'h') a->help = true;
@@ -107,60 +105,122 @@ static int cmd_put(int argc, char **argv, bool store) {
 
 /* ---- get ---- */
 
-typedef struct walk {
-  tea_blobstore *bs;
-  FILE *out;
-  int depth;
-} walk;
+static tea_code write_file(void *ctx, const void *data, size_t n, tea_error *err) {
+  if (fwrite(data, 1, n, ctx) != n) return tea_fail(err, TEA_ERR_IO, "write: %s", strerror(errno));
+  return TEA_OK;
+}
 
-static tea_code emit(void *ctx, const tea_cid *cid, uint64_t tsize, tea_error *err) {
-  (void)tsize;
-  walk *w = ctx;
-  uint8_t *block;
-  size_t n;
-  tea_code c = tea_blobstore_get(w->bs, cid, &block, &n, err);
-  if (c) return c;
-  if (cid->codec == TEA_CODEC_RAW) {
-    if (fwrite(block, 1, n, w->out) != n) c = tea_fail(err, TEA_ERR_IO, "write: %s", strerror(errno));
-  } else if (cid->codec == TEA_CODEC_DAG_PB && w->depth < MAX_DEPTH) {
-    /* Raw-leaf files keep their bytes in the leaves; inner nodes only link. */
-    w->depth++;
-    c = tea_dagpb_links(block, n, emit, w, err);
-    w->depth--;
-  } else {
-    c = tea_fail(err, TEA_ERR_UNSUPPORTED, "cannot reassemble a block of codec 0x%" PRIx64 " (or too deep)", cid->codec);
-  }
-  free(block);
-  return c;
+static tea_code keep_block(void *ctx, const tea_cid *cid, const uint8_t *block, size_t n, tea_error *err) {
+  return tea_blobstore_put(ctx, cid, block, n, err);
+}
+
+static const struct option get_opts[] = {{"store", 1, 0, 's'},   {"out", 1, 0, 'o'},     {"from", 1, 0, 'f'},
+                                         {"gateway", 1, 0, 'g'}, {"timeout", 1, 0, 't'}, {"max-bytes", 1, 0, 'm'},
+                                         {"raw", 0, 0, 'r'},     {"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'},
+                                         {0, 0, 0, 0}};
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *v) {
+  char *end;
+  errno = 0;
+  unsigned long long x = strtoull(s, &end, 10);
+  if (!*s || *s == '-' || *end || errno || x == 0 || x > max) return false;
+  *v = x;
+  return true;
+}
+
+static int get_usage(void) {
+  printf("usage: teanode cas get [--store DIR] [--out FILE] CID\n"
+         "       teanode cas get [--store DIR] [--out FILE] --from URL... [--gateway URL...]\n"
+         "                       [--timeout MS] [--max-bytes N] [--raw] [--verbose] CID\n\n"
+         "Writes the file or block CID to FILE (default: standard output), checking every\n"
+         "block against its CID. Without sources it comes from the store. With --from (tea\n"
+         "nodes) and --gateway (IPFS trustless gateways), tried in the order given, it is\n"
+         "fetched as one CAR, or block by block from sources that do not serve CARs (--raw:\n"
+         "always block by block); a source that fails, times out or sends a bad or missing\n"
+         "block is passed over for the next. --store also keeps the fetched blocks.\n"
+         "--timeout is per HTTP request (default 10000), --max-bytes bounds what one source\n"
+         "may send (default 64 MiB). --verbose says on standard error which source served.\n");
+  return 0;
 }
 
 static int cmd_get(int argc, char **argv) {
-  args a = {0};
-  int rc = parse("get", argc, argv, "soh", &a);
-  if (rc) return rc;
-  if (a.help) {
-    printf("usage: teanode cas get [--store DIR] [--out FILE] CID\n\n"
-           "Writes the file or block CID from the store to FILE (default: standard output),\n"
-           "checking every block against its CID.\n");
-    return 0;
+  const char *store = NULL, *out = NULL, *sources[TEA_GATEWAY_MAX_SOURCES];
+  size_t nsources = 0;
+  tea_gateway_opts go = {0};
+  bool verbose = false;
+  uint64_t v;
+  int ch;
+  optind = 1;
+  while ((ch = getopt_long(argc, argv, "s:o:f:g:t:m:rvh", get_opts, NULL)) != -1) {
+    if (ch == 's') store = optarg;
+    else if (ch == 'o') out = optarg;
+    else if (ch == 'f' || ch == 'g') {
+      if (nsources == TEA_GATEWAY_MAX_SOURCES) return usage_err("get", "too many sources");
+      if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+        return usage_err("get", "a source is an http:// or https:// URL");
+      sources[nsources++] = optarg;
+    } else if (ch == 't') {
+      if (!parse_u64(optarg, 3600000, &v)) return usage_err("get", "--timeout needs milliseconds (1..3600000)");
+      go.timeout_ms = (unsigned)v;
+    } else if (ch == 'm') {
+      if (!parse_u64(optarg, UINT64_MAX, &v)) return usage_err("get", "--max-bytes needs a positive number");
+      go.max_bytes = v;
+    } else if (ch == 'r') go.raw_only = true;
+    else if (ch == 'v') verbose = true;
+    else if (ch == 'h') return get_usage();
+    else return usage_err("get", "unknown option");
   }
   if (optind != argc - 1) return usage_err("get", "needs one CID");
   tea_error err = {0};
   tea_cid cid;
   if (tea_cid_parse_cstr(argv[optind], &cid, &err)) return err_out(&err);
-  tea_blobstore *bs;
-  if ((rc = with_store(&a, &bs))) return rc;
-  walk w = {bs, stdout, 0};
-  if (a.out && !(w.out = fopen(a.out, "wb"))) {
-    fprintf(stderr, "error: %s: %s\n", a.out, strerror(errno));
+  /* without sources the store is where the file is; with them, only where blocks go
+     when asked (a fetch must not create ./cas as a side effect) */
+  if (!store && !nsources) store = store_default();
+  tea_blobstore *bs = NULL;
+  int rc = 0;
+  if (store) {
+    args a = {.store = store};
+    if ((rc = with_store(&a, &bs))) return rc;
+  }
+  FILE *o = stdout;
+  if (out && !(o = fopen(out, "wb"))) {
+    fprintf(stderr, "error: %s: %s\n", out, strerror(errno));
     tea_blobstore_close(bs);
     return FAIL;
   }
   tea_cid v1 = tea_cid_to_v1(&cid);
-  if (emit(&w, &v1, 0, &err)) rc = err_out(&err);
-  if (fflush(w.out) != 0 && !rc) rc = (fprintf(stderr, "error: write: %s\n", strerror(errno)), FAIL);
-  if (a.out && fclose(w.out) != 0 && !rc) rc = FAIL;
-  if (rc && a.out) unlink(a.out); /* never leave a partial file that looks complete */
+  if (!nsources) {
+    /* streamed: a file larger than memory comes out of the store too */
+    if (tea_unixfs_export(&v1, tea_blobstore_get_fn, bs, write_file, o, &err)) rc = err_out(&err);
+  } else {
+    uint8_t *data = NULL;
+    size_t len = 0;
+    tea_gateway_report rep;
+    if (bs) {
+      go.sink = keep_block;
+      go.sink_ctx = bs;
+    }
+    tea_code c = tea_gateway_fetch(&cid, sources, nsources, &go, &data, &len, &rep, &err);
+    if (verbose || c)
+      for (size_t i = 0; i < rep.nfailed; i++)
+        fprintf(stderr, "teanode: %s failed (%s): %s\n", sources[rep.failed[i].source],
+                rep.failed[i].car ? "CAR" : "blocks", rep.failed[i].err.msg);
+    if (c) {
+      fprintf(stderr, "error: no source could supply %s\n", argv[optind]);
+      rc = FAIL;
+    } else {
+      if (verbose)
+        fprintf(stderr, "teanode: %s: %zu bytes from %s (%s, %zu blocks verified, %llu bytes received)\n",
+                argv[optind], len, sources[rep.source], rep.car ? "CAR" : "block by block", rep.blocks,
+                (unsigned long long)rep.received);
+      if (len && write_file(o, data, len, &err)) rc = err_out(&err);
+    }
+    free(data);
+  }
+  if (fflush(o) != 0 && !rc) rc = (fprintf(stderr, "error: write: %s\n", strerror(errno)), FAIL);
+  if (out && fclose(o) != 0 && !rc) rc = FAIL;
+  if (rc && out) unlink(out); /* never leave a partial file that looks complete */
   tea_blobstore_close(bs);
   return rc;
 }
@@ -224,7 +284,7 @@ int tea_cmd_cas(int argc, char **argv) {
             "usage: teanode cas COMMAND ...\n\n"
             "commands:\n"
             "  put   add files to the blob store, print their CIDs\n"
-            "  get   write a file or block out of the store\n"
+            "  get   write a file or block out of the store, or fetch it from nodes and gateways\n"
             "  cid   print files' CIDs without storing them\n"
             "  pin   pin or unpin CIDs\n"
             "  gc    remove what no pin reaches\n\n"

@@ -4,6 +4,7 @@
  * A thread per invocation cost more than the rest of a small call. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "host/internal.h"
@@ -19,25 +20,30 @@ static pthread_cond_t cv;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static tea_deadline *active; /* sorted by at_ns, earliest first */
 static bool started, start_failed;
+/* When the watchdog next wakes by itself (UINT64_MAX: only when signalled).
+ * A new deadline wakes it only if it is earlier than that: with a stream of
+ * short calls each one would otherwise cost the watchdog a context switch. */
+static uint64_t wake_at = UINT64_MAX;
 
 static void *watch(void *unused) {
   (void)unused;
   pthread_mutex_lock(&mu);
   for (;;) {
-    if (!active) {
-      pthread_cond_wait(&cv, &mu);
-      continue;
-    }
     uint64_t now = tea_mono_ns();
-    if (active->at_ns <= now) {
+    while (active && active->at_ns <= now) {
       tea_deadline *d = active;
       active = d->next;
       d->next = NULL;
       d->fired = true;
       tea_wasm_store_interrupt(d->store);
+    }
+    if (!active) {
+      wake_at = UINT64_MAX;
+      pthread_cond_wait(&cv, &mu);
       continue;
     }
-    struct timespec at = {(time_t)(active->at_ns / 1000000000ull), (long)(active->at_ns % 1000000000ull)};
+    wake_at = active->at_ns;
+    struct timespec at = {(time_t)(wake_at / 1000000000ull), (long)(wake_at % 1000000000ull)};
     pthread_cond_timedwait(&cv, &mu, &at);
   }
   return NULL;
@@ -70,7 +76,10 @@ tea_code tea_deadline_start(tea_deadline *d, tea_wasm_store *store, uint64_t at_
   d->next = *p;
   *p = d;
   d->running = true;
-  if (active == d) pthread_cond_signal(&cv); /* a new earliest deadline */
+  if (at_ns < wake_at) { /* earlier than the watchdog will look */
+    wake_at = at_ns;
+    pthread_cond_signal(&cv);
+  }
   pthread_mutex_unlock(&mu);
   return TEA_OK;
 }

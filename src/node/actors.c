@@ -37,13 +37,7 @@ static node_actor *cached(tea_node *n, const char *name, const tea_cid *cid) {
 
 static tea_code code_for(tea_node *n, const tea_cid *cid, uint8_t **bytes, size_t *len,
                          tea_error *err) {
-  tea_error miss;
-  if (tea_blobstore_get(n->blobs, cid, bytes, len, &miss) == TEA_OK) return TEA_OK;
-  tea_code rc = node_fetch_block(n, cid, bytes, len, err);
-  if (rc != TEA_OK) return rc;
-  tea_error ignored; /* a full store still lets us run what we fetched */
-  tea_blobstore_put(n->blobs, cid, *bytes, *len, &ignored);
-  return TEA_OK;
+  return node_fetch_code(n, cid, bytes, len, err); /* sync.c: blob store, peers, gateways */
 }
 
 /* Called with the node lock held. */

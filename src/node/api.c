@@ -9,7 +9,8 @@
  *                                array of signed transactions), each handed out once
  *   GET  /v1/transcripts/{request-id}  the host-call transcript of a recent call
  *                                (CBOR), for `teanode verify --replay`
- *   GET  /ipfs/{cid}             trustless gateway: a raw block
+ *   GET  /ipfs/{cid}             trustless gateway: a raw block, or a CAR of the DAG
+ *                                (gateway.c; HEAD too)
  *   GET  /metrics                Prometheus text format */
 #include <sodium.h>
 #include <stdio.h>
@@ -220,30 +221,6 @@ static void get_attest(tea_node *n, const tea_http_request *req, tea_http_respon
   resp->body_len = out_len;
 }
 
-/* ---- content ------------------------------------------------------------------------- */
-
-static void get_ipfs(tea_node *n, const char *cid_text, tea_http_response *resp) {
-  tea_cid cid;
-  tea_error err;
-  if (tea_cid_parse_cstr(cid_text, &cid, &err) != TEA_OK) {
-    tea_http_problem(resp, 400, "Bad Request", "%s", err.msg);
-    return;
-  }
-  uint8_t *b;
-  size_t len;
-  pthread_mutex_lock(&n->lock);
-  tea_code rc = tea_blobstore_get(n->blobs, &cid, &b, &len, &err);
-  pthread_mutex_unlock(&n->lock);
-  if (rc != TEA_OK) {
-    tea_http_problem(resp, rc == TEA_ERR_NOT_FOUND ? 404 : 500, "Not Found", "%s", err.msg);
-    return;
-  }
-  resp->status = 200;
-  resp->content_type = "application/vnd.ipld.raw";
-  resp->body = b;
-  resp->body_len = len;
-}
-
 /* ---- actors ---------------------------------------------------------------------------- */
 
 static void post_actor(tea_node *n, const tea_http_request *req, const char *name, const char *op,
@@ -424,8 +401,8 @@ void node_handle(void *user, const tea_http_request *req, tea_http_response *res
     get_attest(n, req, resp);
   } else if (get && strncmp(p, "/v1/transcripts/", 16) == 0) {
     get_transcript(n, p + 16, resp);
-  } else if (get && strncmp(p, "/ipfs/", 6) == 0) {
-    get_ipfs(n, p + 6, resp);
+  } else if ((get || strcmp(req->method, "HEAD") == 0) && strncmp(p, "/ipfs/", 6) == 0) {
+    node_gateway(n, req, p + 6, resp); /* gateway.c */
   } else {
     tea_http_problem(resp, 404, "Not Found", "no route for %s %s", req->method, p);
   }

@@ -38,12 +38,17 @@ static bool number(const char *v, unsigned long long max, unsigned long long *ou
   return true;
 }
 
-static void add_peers(tea_node_config *c, const char *list) {
+/* A comma- or space-separated list of URLs; more than the table holds, or one too long
+ * to keep whole, is a bad value (a silently dropped or cut source would be fetched
+ * from wrongly, or never). */
+static bool add_urls(char (*urls)[256], size_t *n, const char *list) {
   char buf[4096];
-  snprintf(buf, sizeof buf, "%s", list);
-  for (char *save = NULL, *p = strtok_r(buf, ", ", &save); p && c->npeers < TEA_NODE_MAX_PEERS;
-       p = strtok_r(NULL, ", ", &save))
-    snprintf(c->peers[c->npeers++], sizeof c->peers[0], "%s", p);
+  if ((size_t)snprintf(buf, sizeof buf, "%s", list) >= sizeof buf) return false;
+  for (char *save = NULL, *p = strtok_r(buf, ", ", &save); p; p = strtok_r(NULL, ", ", &save)) {
+    if (*n == TEA_NODE_MAX_PEERS || !copy(urls[*n], sizeof urls[0], p)) return false;
+    (*n)++;
+  }
+  return true;
 }
 
 static int on_entry(void *user, const char *section, const char *name, const char *value) {
@@ -61,7 +66,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
   else if (IS("node", "attest_sample")) ok = number(value, 256, &n) && ((c->attest_sample = (unsigned)n), true);
   else if (IS("tpm", "backend")) ok = copy(c->tpm, sizeof c->tpm, value);
   else if (IS("ledger", "path")) ok = copy(c->ledger, sizeof c->ledger, value);
-  else if (IS("ledger", "peers")) add_peers(c, value);
+  else if (IS("ledger", "peers")) ok = add_urls(c->peers, &c->npeers, value);
+  else if (IS("cas", "gateways")) ok = add_urls(c->gateways, &c->ngateways, value);
   else if (IS("http", "max_body")) ok = number(value, 1ull << 30, &n) && ((c->max_body = n), true);
   else if (IS("http", "threads")) ok = number(value, 64, &n) && n > 0 && ((c->threads = (unsigned)n), true);
   else if (IS("http", "tls_cert")) ok = copy(c->tls_cert, sizeof c->tls_cert, value);
@@ -107,6 +113,11 @@ tea_code tea_node_config_save(const char *path, const tea_node_config *c, tea_er
   if (c->npeers) {
     fprintf(f, "peers = ");
     for (size_t i = 0; i < c->npeers; i++) fprintf(f, "%s%s", i ? ", " : "", c->peers[i]);
+    fprintf(f, "\n");
+  }
+  if (c->ngateways) {
+    fprintf(f, "\n[cas]\ngateways = ");
+    for (size_t i = 0; i < c->ngateways; i++) fprintf(f, "%s%s", i ? ", " : "", c->gateways[i]);
     fprintf(f, "\n");
   }
   fprintf(f, "\n[http]\nmax_body = %zu\nthreads = %u\n", c->max_body, c->threads);

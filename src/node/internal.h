@@ -44,7 +44,7 @@ struct tea_node {
   tea_http_server *http;
   tea_policy policy;
   /* One lock for the ledger, the blob store, the event log, the actor table
-   * and the receipt chain; actor invocations run outside it. */
+   * and the transcripts; actor invocations and receipts run outside it. */
   pthread_mutex_t lock;
   node_actor actors[TEA_NODE_MAX_ACTORS];
   tea_cid loading_cid; /* the actor being loaded, for its measurement */
@@ -61,6 +61,9 @@ struct tea_node {
     size_t len;
   } transcripts[TEA_NODE_TRANSCRIPTS];
   size_t transcript_next;
+  /* the receipt chain's head (receipts.c), under its own lock */
+  pthread_mutex_t receipt_lock;
+  int receipt_fd; /* STATE/receipts.log, open while the node runs */
   uint64_t receipt_seq;
   uint8_t receipt_prev[TEA_SHA256_LEN];
   node_metrics m;
@@ -82,8 +85,10 @@ void node_follow_upgrades(tea_node *n);
 /* sync.c */
 tea_code node_http_get(const char *url, const char *accept, uint8_t **out, size_t *len,
                        tea_error *err);
-tea_code node_fetch_block(tea_node *n, const tea_cid *cid, uint8_t **bytes, size_t *len,
-                          tea_error *err);
+tea_code node_fetch_code(tea_node *n, const tea_cid *cid, uint8_t **bytes, size_t *len,
+                         tea_error *err);
+/* gateway.c: GET and HEAD /ipfs/{cid} */
+void node_gateway(tea_node *n, const tea_http_request *req, const char *cid_text, tea_http_response *resp);
 /* policy.c: the trust layer's questions answered from the ledger */
 void node_policy_init(tea_policy *p, tea_ledger *ledger);
 tea_code node_ak_from_record(const char *alg, const uint8_t *key, size_t len, tea_ak *ak,
@@ -96,6 +101,7 @@ tea_code node_pending_take(tea_node *n, uint8_t **out, size_t *len, tea_error *e
 /* receipts.c */
 tea_code node_receipts_load(tea_node *n, tea_error *err);
 tea_code node_receipt_issue(tea_node *n, tea_receipt *r, tea_error *err);
+void node_receipts_close(tea_node *n);
 
 /* Hex helpers for JSON and headers. */
 void node_hex(const uint8_t *b, size_t n, char *out);

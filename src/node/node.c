@@ -84,6 +84,7 @@ tea_code tea_node_open(const tea_node_config *c, const char *config_path, const 
   n->cfg = *c;
   snprintf(n->config_path, sizeof n->config_path, "%s", config_path ? config_path : "");
   pthread_mutex_init(&n->lock, NULL);
+  n->receipt_fd = -1;
   tea_eventlog_init(&n->log);
   tea_code rc;
   if (mkdir(c->state_dir, 0700) != 0 && errno != EEXIST) {
@@ -178,6 +179,7 @@ void tea_node_close(tea_node *n) {
   tea_eventlog_free(&n->log);
   for (size_t i = 0; i < n->npending; i++) free(n->pending[i]);
   for (size_t i = 0; i < TEA_NODE_TRANSCRIPTS; i++) free(n->transcripts[i].bytes);
+  node_receipts_close(n);
   tea_node_keys_wipe(&n->keys);
   pthread_mutex_destroy(&n->lock);
   free(n);

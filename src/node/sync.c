@@ -2,7 +2,6 @@
  * array of encoded blocks, each verified by the ledger before it is
  * appended) and code (GET /ipfs/{cid}, the trustless gateway protocol,
  * every block hash-checked). Peers are never trusted. */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -13,85 +12,46 @@
 
 #define MAX_FETCH (64u << 20)
 
-typedef struct fetch_buf {
-  uint8_t *data;
-  size_t len, cap;
-  bool too_big;
-} fetch_buf;
-
-static size_t on_data(char *p, size_t size, size_t nmemb, void *ud) {
-  fetch_buf *b = ud;
-  size_t n = size * nmemb;
-  if (b->len + n > MAX_FETCH) {
-    b->too_big = true;
-    return 0;
-  }
-  if (b->len + n > b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 65536;
-    while (cap < b->len + n) cap *= 2;
-    uint8_t *d = realloc(b->data, cap);
-    if (!d) return 0;
-    b->data = d;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-  return n;
-}
-
 /* GET url into a buffer; TEA_OK only for a 200 answer. */
 tea_code node_http_get(const char *url, const char *accept, uint8_t **out, size_t *len,
                        tea_error *err) {
-  CURL *c = curl_easy_init();
-  if (!c) return tea_fail(err, TEA_ERR_NOMEM, "cannot start an HTTP client");
-  fetch_buf b = {0};
-  struct curl_slist *h = NULL;
-  char hdr[128];
-  if (accept) {
-    snprintf(hdr, sizeof hdr, "Accept: %s", accept);
-    h = curl_slist_append(h, hdr);
-  }
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  CURLcode cc = curl_easy_perform(c);
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(h);
-  curl_easy_cleanup(c);
-  if (cc != CURLE_OK || status != 200) {
-    free(b.data);
-    if (b.too_big) return tea_fail(err, TEA_ERR_LIMIT, "%s: answer over %u bytes", url, MAX_FETCH);
-    if (cc != CURLE_OK) return tea_fail(err, TEA_ERR_IO, "%s: %s", url, curl_easy_strerror(cc));
-    return tea_fail(err, TEA_ERR_NOT_FOUND, "%s: HTTP %ld", url, status);
-  }
-  *out = b.data;
-  *len = b.len;
+  tea_http_get_opts o = {.accept = accept, .timeout_ms = 10000, .max_bytes = MAX_FETCH};
+  tea_http_answer a;
+  tea_code rc = tea_http_get(url, &o, &a, err);
+  *out = a.body;
+  *len = a.len;
+  return rc;
+}
+
+static tea_code keep_block(void *ctx, const tea_cid *cid, const uint8_t *block, size_t n, tea_error *err) {
+  (void)err;
+  tea_error ignored; /* a full store still lets us run what we fetched */
+  tea_blobstore_put(ctx, cid, block, n, &ignored);
   return TEA_OK;
 }
 
-tea_code node_fetch_block(tea_node *n, const tea_cid *cid, uint8_t **bytes, size_t *len,
-                          tea_error *err) {
-  char text[TEA_CID_STR_MAX];
-  tea_code rc = tea_cid_format(cid, text, err);
-  if (rc != TEA_OK) return rc;
-  if (n->cfg.npeers == 0)
-    return tea_fail(err, TEA_ERR_NOT_FOUND, "%s is not in the blob store and no peer is configured",
-                    text);
-  for (size_t i = 0; i < n->cfg.npeers; i++) {
-    char url[512];
-    snprintf(url, sizeof url, "%s/ipfs/%s", n->cfg.peers[i], text);
-    tea_error e;
-    if (node_http_get(url, "application/vnd.ipld.raw", bytes, len, &e) != TEA_OK) continue;
-    if (tea_cid_verify(cid, *bytes, *len, &e) == TEA_OK) return TEA_OK;
-    free(*bytes); /* a peer that lies about content is skipped */
-    *bytes = NULL;
+/* Code by CID: the local blob store, else the peers and then the configured public
+ * gateways (tea_gateway_fetch verifies everything they send); what is fetched is
+ * kept in the store. Called with the node lock held. */
+tea_code node_fetch_code(tea_node *n, const tea_cid *cid, uint8_t **bytes, size_t *len,
+                         tea_error *err) {
+  tea_error miss;
+  if (tea_unixfs_cat(cid, tea_blobstore_get_fn, n->blobs, MAX_FETCH, bytes, len, &miss) == TEA_OK)
+    return TEA_OK;
+  const char *sources[TEA_GATEWAY_MAX_SOURCES];
+  size_t ns = 0;
+  for (size_t i = 0; i < n->cfg.npeers && ns < TEA_GATEWAY_MAX_SOURCES; i++) sources[ns++] = n->cfg.peers[i];
+  for (size_t i = 0; i < n->cfg.ngateways && ns < TEA_GATEWAY_MAX_SOURCES; i++)
+    sources[ns++] = n->cfg.gateways[i];
+  if (ns == 0) {
+    char text[TEA_CID_STR_MAX];
+    tea_code rc = tea_cid_format(cid, text, err);
+    if (rc != TEA_OK) return rc;
+    return tea_fail(err, TEA_ERR_NOT_FOUND,
+                    "%s is not in the blob store and no peer or gateway is configured", text);
   }
-  return tea_fail(err, TEA_ERR_NOT_FOUND, "no peer could supply %s", text);
+  tea_gateway_opts o = {.max_bytes = MAX_FETCH, .sink = keep_block, .sink_ctx = n->blobs};
+  return tea_gateway_fetch(cid, sources, ns, &o, bytes, len, NULL, err);
 }
 
 size_t tea_node_sync(tea_node *n) {

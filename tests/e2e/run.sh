@@ -3,6 +3,7 @@
 #   1     the demo network (scripts/demo.sh): sync, code by CID, verified receipts,
 #         forged receipt and modified binary caught
 #   2..   one node: bad HTTP gets 4xx and the node keeps serving; status and metrics;
+#         the trustless gateway (CAR and raw, teanode cas get --from);
 #         a restart keeps the node's identity, ledger and receipt chain
 # Usage: tests/e2e/run.sh BUILD_DIR
 set -u
@@ -33,6 +34,9 @@ url="http://127.0.0.1:$port"
 ACTORS="$build/actors"
 . "$root/scripts/lib/one_node.sh"
 one_node_network node "$port"
+# a file of three 256 KiB leaves and a dag-pb root, for the gateway checks
+head -c 700000 /dev/urandom >big.bin
+bigcid=$("$TN" cas put --store node/blobs big.bin)
 
 start_node() {
   "$TN" run --state node >>node.log 2>&1 &
@@ -43,6 +47,15 @@ start_node() {
 check "node starts and reports itself active" 'start_node && curl -sf "$url/v1/status" | grep -q "\"status\":\"active\""'
 
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+check "gateway: ?format=car answers a CAR, HEAD too; a bad CID 400, an unknown one 404, format=tar 400" \
+  'curl -sf -D car.h -o big.car "$url/ipfs/$bigcid?format=car" && grep -qi "^content-type: application/vnd.ipld.car" car.h &&
+   [ "$(code -I -H "Accept: application/vnd.ipld.car" "$url/ipfs/$bigcid")" = 200 ] && [ "$(code "$url/ipfs/bafyNOTACID")" = 400 ] &&
+   [ "$(code "$url/ipfs/bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku")" = 404 ] && [ "$(code "$url/ipfs/$bigcid?format=tar")" = 400 ]'
+check "teanode cas get --from fetches a 4-block file as one CAR, past a dead source, bytes identical" \
+  '"$TN" cas get --verbose --from http://127.0.0.1:1 --from "$url" --out got.bin "$bigcid" 2>get.log &&
+   cmp -s big.bin got.bin && grep -q "from $url (CAR, 4 blocks verified" get.log && grep -q "127.0.0.1:1 failed" get.log'
+check "teanode cas get --raw walks the same file block by block" \
+  '"$TN" cas get --raw --verbose --from "$url" "$bigcid" 2>getr.log | cmp -s big.bin - && grep -q "block by block" getr.log'
 check "oversized body gets 413" '[ "$(head -c 2000000 /dev/zero | code --data-binary @- "$url/v1/actors/hello/hello")" = 413 ]'
 check "unknown route gets 404" '[ "$(code "$url/v2/nothing")" = 404 ]'
 check "malformed actor path gets 400" '[ "$(code -X POST "$url/v1/actors/he%20llo")" = 400 ]'

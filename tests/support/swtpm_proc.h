@@ -1,6 +1,6 @@
-/* A swtpm process on loopback for tests and benchmarks (not part of the
- * library): free ports chosen by the kernel, started and stopped here, never
- * outliving its parent. */
+/* A swtpm or etcd process on loopback for tests and benchmarks (not part of
+ * the library): free ports chosen by the kernel, started and stopped here,
+ * never outliving its parent. */
 #ifndef TEA_TEST_SWTPM_PROC_H
 #define TEA_TEST_SWTPM_PROC_H
 
@@ -21,5 +21,17 @@ bool tea_swtpm_installed(void);
 tea_code tea_swtpm_start(tea_swtpm_proc *s, tea_error *err);
 void tea_swtpm_stop(tea_swtpm_proc *s);
 void tea_swtpm_tcti(const tea_swtpm_proc *s, char *out, size_t cap);
+
+/* A single-member etcd: its data in dir (whose parent receives etcd.log). */
+typedef struct tea_etcd_proc {
+  pid_t pid;
+  char dir[200];
+  char endpoint[64]; /* http://127.0.0.1:PORT, set by start */
+} tea_etcd_proc;
+
+bool tea_etcd_installed(void);
+/* Starts etcd and waits until it has a leader (GET /health). */
+tea_code tea_etcd_start(tea_etcd_proc *e, tea_error *err);
+void tea_etcd_stop(tea_etcd_proc *e);
 
 #endif
