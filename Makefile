@@ -23,8 +23,8 @@ test: deps $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	@sh scripts/test.sh $(BUILD) $(ASAN_BUILD)
 
-test-cross:
-	@sh scripts/cross.sh
+test-cross: all
+	@BUILD=$(BUILD) sh scripts/cross.sh
 
 demo: all
 	@sh scripts/demo.sh $(BUILD)

@@ -1,39 +1,131 @@
 #!/bin/sh
-# make test-cross: the engine and its spec harness built for other CPUs with
-# Debian's cross compilers and run under qemu-user (static binaries: qemu 7.2
-# cannot run dynamically linked s390x programs here). aarch64 is little-endian
-# like x86-64; s390x is big-endian. Installs what it needs (multiarch jansson).
-# Prints one "spec: ..." line per architecture; exit 1 if any fails.
+# make test-cross: the engine on other CPUs, built with Debian's cross
+# compilers and run under qemu-user. Static binaries (qemu 7.2 cannot run
+# dynamically linked s390x programs here), libc only: the spec harness reads
+# its JSON itself and det_run needs nothing but the engine and WASI, so it
+# works for riscv64 too, for which Debian 12 ships no libraries at all.
+#   aarch64  little-endian, NEON SIMD path
+#   riscv64  little-endian, portable SIMD path
+#   s390x    big-endian: every byte-order conversion, portable SIMD path
+# (all three have an unsigned plain char, unlike x86-64)
+#
+#   scripts/cross.sh                 every leg of every arch (ARCHS to choose;
+#                                    the replay uses the native build in $BUILD)
+#   scripts/cross.sh ARCH STEP       one step, as scripts/test.sh runs them:
+#     build    the static spec_run and det_run for ARCH into build-cross/ARCH
+#     spec     the whole spec suite (prints the "spec: ..." line)
+#     det      the determinism check (TAP, tests/determinism/run.sh)
+#     replay   aarch64 only: a receipt made by an x86-64 node, replayed by an
+#              aarch64 teanode (scripts/cross_node.sh)
+# Installs what it needs (cross gcc, its libc, qemu-user). Exit 1 if anything fails.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-archs=${ARCHS:-"aarch64 s390x"}
 out="$root/build-cross"
-mkdir -p "$out"
-need=""
-for a in $archs; do
-  case $a in aarch64) d=arm64 ;; s390x) d=s390x ;; riscv64) d=riscv64 ;; *) echo "unknown arch $a"; exit 2 ;; esac
-  command -v "$a-linux-gnu-gcc" >/dev/null 2>&1 || need="$need gcc-$a-linux-gnu"
-  [ -f "/usr/lib/$a-linux-gnu/libjansson.a" ] || need="$need libjansson-dev:$d"
-  dpkg --print-foreign-architectures | grep -qx "$d" || dpkg --add-architecture "$d"
-done
-command -v qemu-s390x >/dev/null 2>&1 || need="$need qemu-user"
-if [ -n "$need" ]; then
+suite="$root/../shared/wasm-spec"
+
+deb_arch() {
+  case $1 in
+    aarch64) echo arm64 ;;
+    riscv64) echo riscv64 ;;
+    s390x) echo s390x ;;
+    *) echo "cross.sh: unknown arch $1 (aarch64, riscv64, s390x)" >&2; exit 2 ;;
+  esac
+}
+
+install_for() { # arch
+  d=$(deb_arch "$1")
+  need=""
+  command -v "$1-linux-gnu-gcc" >/dev/null 2>&1 || need="$need gcc-$1-linux-gnu"
+  [ -f "/usr/$1-linux-gnu/include/stdio.h" ] || need="$need libc6-dev-$d-cross"
+  command -v "qemu-$1" >/dev/null 2>&1 || need="$need qemu-user"
+  [ -z "$need" ] && return 0
+  echo "cross.sh: installing$need" >&2
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends $need >/dev/null
+  # shellcheck disable=SC2086
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
+}
+
+build() { # arch
+  a=$1
+  install_for "$a"
+  dir="$out/$a"
+  # a failed build must not leave the last good binaries to be tested
+  rm -rf "$dir"
+  mkdir -p "$dir/obj"
+  # The flags meson gives the native build (meson.build), plus -static.
+  cflags="-std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -ffp-contract=off -fno-strict-aliasing"
+  objs=""
+  for src in src/base/error.c src/wasm/decode.c src/wasm/compile.c src/wasm/interp.c \
+      src/wasm/store.c src/wasm/linker.c src/wasm/module.c src/wasm/instance.c src/wasm/wasi.c \
+      tests/spec/spec_run.c tests/spec/spec_json.c tests/determinism/det_run.c; do
+    o="$dir/obj/$(basename "$src" .c).o"
+    # shellcheck disable=SC2086
+    "$a-linux-gnu-gcc" $cflags -I"$root/include" -I"$root/src" -c "$root/$src" -o "$o"
+    objs="$objs $o"
+  done
+  engine=$(echo "$objs" | tr ' ' '\n' | grep -v -e spec_ -e det_run)
+  # shellcheck disable=SC2086
+  "$a-linux-gnu-gcc" -static $engine "$dir/obj/spec_run.o" "$dir/obj/spec_json.o" -lm -o "$dir/spec_run"
+  # shellcheck disable=SC2086
+  "$a-linux-gnu-gcc" -static $engine "$dir/obj/det_run.o" -lm -o "$dir/det_run"
+  echo "$a: built $dir/spec_run $dir/det_run"
+}
+
+spec() { # arch
+  "qemu-$1" "$out/$1/spec_run" --known "$root/tests/spec/known_failures.txt" "$suite" \
+    >"$out/spec-$1.log" 2>&1 || st=$?
+  # the files that failed, if any, then the line scripts/test.sh counts
+  grep -E ' [1-9][0-9]* failed' "$out/spec-$1.log" | grep -v -e '^total:' -e '^feature ' -e '^spec:' || true
+  grep '^spec:' "$out/spec-$1.log" || tail -n 5 "$out/spec-$1.log"
+  return "${st:-0}"
+}
+
+det() { # arch
+  sh "$root/tests/determinism/run.sh" --wasm "$out/wasm" --tag "$1" "qemu-$1" "$out/$1/det_run"
+}
+
+if [ $# -eq 2 ]; then
+  case $2 in
+    build) build "$1" ;;
+    spec) spec "$1" ;;
+    det) det "$1" ;;
+    replay) [ "$1" = aarch64 ] || { echo "cross.sh: replay is an aarch64 step" >&2; exit 2; }
+            sh "$root/scripts/cross_node.sh" ;;
+    *) echo "cross.sh: unknown step $2 (build, spec, det, replay)" >&2; exit 2 ;;
+  esac
+  exit $?
 fi
+[ $# -eq 0 ] || { echo "usage: scripts/cross.sh [ARCH STEP]" >&2; exit 2; }
+
 status=0
-for a in $archs; do
-  exe="$out/spec_run-$a"
-  "$a-linux-gnu-gcc" -static -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -ffp-contract=off \
-    -I"$root/include" -I"$root/src" "$root/src/base/error.c" \
-    "$root"/src/wasm/decode.c "$root"/src/wasm/compile.c "$root"/src/wasm/interp.c \
-    "$root"/src/wasm/store.c "$root"/src/wasm/linker.c "$root"/src/wasm/module.c \
-    "$root"/src/wasm/instance.c "$root/tests/spec/spec_run.c" -ljansson -lm -o "$exe"
-  printf '%s: ' "$a"
-  if ! "qemu-$a" "$exe" --known "$root/tests/spec/known_failures.txt" "$root/../shared/wasm-spec" \
-      >"$out/spec-$a.log" 2>&1; then
+mkdir -p "$out"
+for a in ${ARCHS:-aarch64 riscv64 s390x}; do
+  t0=$(date +%s)
+  if build "$a" >"$out/$a.build.log" 2>&1; then
+    t1=$(date +%s)
+    spec "$a" >"$out/$a.spec.txt" 2>&1 || status=1
+    t2=$(date +%s)
+    det "$a" >"$out/$a.det.txt" 2>&1 || status=1
+    t3=$(date +%s)
+    printf '%s: %s | determinism: %s ok, %s not ok | build %ss, spec %ss, determinism %ss\n' "$a" \
+      "$(grep '^spec:' "$out/$a.spec.txt" || echo 'spec: no result')" \
+      "$(grep -c '^ok ' "$out/$a.det.txt")" "$(grep -c '^not ok ' "$out/$a.det.txt")" \
+      $((t1 - t0)) $((t2 - t1)) $((t3 - t2))
+    grep -h '^not ok ' "$out/$a.det.txt" || true
+  else
+    echo "$a: build failed:"
+    tail -n 20 "$out/$a.build.log"
     status=1
   fi
-  grep '^spec:' "$out/spec-$a.log" || tail -n 3 "$out/spec-$a.log"
 done
+case " ${ARCHS:-aarch64} " in
+  *" aarch64 "*)
+    t0=$(date +%s)
+    sh "$root/scripts/cross_node.sh" "${BUILD:-build}" >"$out/node-aarch64.txt" 2>&1 || status=1
+    printf 'aarch64 node: %s ok, %s not ok | %ss\n' "$(grep -c '^ok ' "$out/node-aarch64.txt")" \
+      "$(grep -c '^not ok ' "$out/node-aarch64.txt")" $(($(date +%s) - t0))
+    grep -h -A 20 '^not ok ' "$out/node-aarch64.txt" || true ;;
+esac
 exit $status

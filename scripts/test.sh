@@ -63,6 +63,14 @@ for build in "$@"; do
     run spec-simd-portable "$build/tests/spec/spec_run_simd_portable" --known "$root/tests/spec/known_failures.txt" "$spec_dir"
     grep '^spec:' "$log"
   fi
+  # the determinism set on this CPU: output hashes and fuel recorded on x86-64
+  if [ -x "$build/tests/determinism/det_run" ]; then
+    run determinism sh "$root/tests/determinism/run.sh" --wasm "$build/tests/determinism/wasm" \
+      "$build/tests/determinism/det_run"
+  else
+    echo "FAIL determinism: $build/tests/determinism/det_run was not built"
+    failed=$((failed + 1))
+  fi
   if [ -x "$root/tests/wasi/run.sh" ] && [ -x "$build/src/cli/teanode" ]; then
     run wasi sh "$root/tests/wasi/run.sh" "$build"
   fi
@@ -74,5 +82,16 @@ for build in "$@"; do
     run e2e-swtpm sh "$root/tests/e2e/swtpm.sh" "$build"
   fi
 done
+# Other CPUs under qemu-user (docs/portability.md): per arch the whole spec
+# suite and the determinism set, and a receipt from the x86-64 node above
+# replayed by the arm64 teanode.
+echo "== cross"
+for a in aarch64 riscv64 s390x; do
+  run "cross-build-$a" sh "$root/scripts/cross.sh" "$a" build
+  run "spec-$a" sh "$root/scripts/cross.sh" "$a" spec
+  grep '^spec:' "$log"
+  run "determinism-$a" sh "$root/scripts/cross.sh" "$a" det
+done
+run cross-node-aarch64 sh "$root/scripts/cross_node.sh" "${1:-build}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

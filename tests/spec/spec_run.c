@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -29,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "spec_json.h"
 #include "tea/wasm.h"
 
 /* Deep enough for the suite's honest recursion (odd/even to 200, fib 20),
@@ -412,8 +412,8 @@ static bool spec_parse_bits(const char *s, unsigned width, uint64_t *out) {
 /* {"type": "v128", "lane_type": "i32", "value": ["1", "2", "3", "4"]}: lanes
  * in order, each an unsigned decimal of the lane's bits, or nan:canonical /
  * nan:arithmetic for a float lane of an expected result. */
-static bool spec_parse_v128(json_t *j, json_t *jv, spec_value *out, char *why, size_t why_cap) {
-  const char *lt = json_string_value(json_object_get(j, "lane_type"));
+static bool spec_parse_v128(sj_value *j, sj_value *jv, spec_value *out, char *why, size_t why_cap) {
+  const char *lt = sj_str(sj_get(j, "lane_type"));
   static const struct { const char *name; unsigned bytes; bool fl; } shapes[] = {
       {"i8", 1, false}, {"i16", 2, false}, {"i32", 4, false},
       {"i64", 8, false}, {"f32", 4, true}, {"f64", 8, true}};
@@ -424,13 +424,13 @@ static bool spec_parse_v128(json_t *j, json_t *jv, spec_value *out, char *why, s
       out->lane_float = shapes[i].fl;
     }
   size_t n = out->lane_bytes ? 16 / out->lane_bytes : 0;
-  if (!n || !json_is_array(jv) || json_array_size(jv) != n) {
+  if (!n || !sj_is_array(jv) || sj_len(jv) != n) {
     snprintf(why, why_cap, "bad v128 value (lane_type %s)", lt ? lt : "(none)");
     return false;
   }
   out->kind = SPEC_EXPECT_BITS;
   for (size_t i = 0; i < n; i++) {
-    const char *s = json_string_value(json_array_get(jv, i));
+    const char *s = sj_str(sj_at(jv, i));
     uint64_t bits = 0;
     out->lane_kind[i] = SPEC_EXPECT_BITS;
     if (!s) {
@@ -461,22 +461,22 @@ static bool spec_parse_v128(json_t *j, json_t *jv, spec_value *out, char *why, s
 
 /* One JSON value ({"type": ..., "value": ...}) to a spec_value. When
  * types_only, the value field may be absent (assert_trap lists result types). */
-static bool spec_parse_value(json_t *j, bool types_only, spec_value *out, char *why,
+static bool spec_parse_value(sj_value *j, bool types_only, spec_value *out, char *why,
                              size_t why_cap) {
   memset(out, 0, sizeof *out);
-  const char *type = json_string_value(json_object_get(j, "type"));
+  const char *type = sj_str(sj_get(j, "type"));
   if (!type || !spec_parse_type(type, &out->type)) {
     snprintf(why, why_cap, "unknown value type \"%s\"", type ? type : "(none)");
     return false;
   }
-  json_t *jv = json_object_get(j, "value");
+  sj_value *jv = sj_get(j, "value");
   if (!jv) {
     if (types_only) return true;
     snprintf(why, why_cap, "%s value without \"value\"", type);
     return false;
   }
   if (out->type == TEA_WASM_V128) return spec_parse_v128(j, jv, out, why, why_cap);
-  const char *s = json_string_value(jv);
+  const char *s = sj_str(jv);
   if (!s) {
     snprintf(why, why_cap, "%s value is not a string", type);
     return false;
@@ -855,34 +855,34 @@ static tea_code spec_load(spec_file_run *run, const char *filename, tea_wasm_mod
   return code;
 }
 
-static bool spec_is_text_module(json_t *cmd) {
-  const char *mt = json_string_value(json_object_get(cmd, "module_type"));
+static bool spec_is_text_module(sj_value *cmd) {
+  const char *mt = sj_str(sj_get(cmd, "module_type"));
   if (mt) return strcmp(mt, "text") == 0;
-  const char *fn = json_string_value(json_object_get(cmd, "filename"));
+  const char *fn = sj_str(sj_get(cmd, "filename"));
   size_t n = fn ? strlen(fn) : 0;
   return n > 4 && strcmp(fn + n - 4, ".wat") == 0;
 }
 
 /* Runs an invoke or get. Returns the engine's code; a harness-side problem
  * (bad JSON, no instance, arity) is reported in o with *setup_failed set. */
-static tea_code spec_do_action(spec_file_run *run, json_t *action, json_t *expected_types,
+static tea_code spec_do_action(spec_file_run *run, sj_value *action, sj_value *expected_types,
                                tea_wasm_val *results, size_t *nresults, tea_error *err,
                                spec_outcome *o, bool *setup_failed) {
   *setup_failed = true;
-  const char *type = json_string_value(json_object_get(action, "type"));
-  json_t *jfield = json_object_get(action, "field");
-  const char *field = json_string_value(jfield);
-  const char *module_name = json_string_value(json_object_get(action, "module"));
+  const char *type = sj_str(sj_get(action, "type"));
+  sj_value *jfield = sj_get(action, "field");
+  const char *field = sj_str(jfield);
+  const char *module_name = sj_str(sj_get(action, "module"));
   if (!type || !field) {
     spec_fail(o, "action without type or field");
     return TEA_ERR_ARG;
   }
-  if (json_string_length(jfield) != strlen(field)) {
+  if (sj_strlen(jfield) != strlen(field)) {
     /* Legal in wasm (names are any UTF-8), but the API takes C strings. */
     spec_fail(o, "export name contains U+0000: tea_wasm_call/instance_export take a C string");
     return TEA_ERR_ARG;
   }
-  size_t nexpected = json_array_size(expected_types);
+  size_t nexpected = sj_len(expected_types);
   if (nexpected > SPEC_MAX_VALUES) {
     spec_fail(o, "too many results (%zu)", nexpected);
     return TEA_ERR_ARG;
@@ -892,7 +892,7 @@ static tea_code spec_do_action(spec_file_run *run, json_t *action, json_t *expec
   for (size_t i = 0; i < nexpected; i++) {
     spec_value ev;
     char why[SPEC_REASON_MAX];
-    if (!spec_parse_value(json_array_get(expected_types, i), true, &ev, why, sizeof why)) {
+    if (!spec_parse_value(sj_at(expected_types, i), true, &ev, why, sizeof why)) {
       spec_fail(o, "result %zu: %s", i, why);
       return TEA_ERR_ARG;
     }
@@ -926,8 +926,8 @@ static tea_code spec_do_action(spec_file_run *run, json_t *action, json_t *expec
     spec_fail(o, "unknown action type \"%s\"", type);
     return TEA_ERR_ARG;
   }
-  json_t *jargs = json_object_get(action, "args");
-  size_t nargs = json_array_size(jargs);
+  sj_value *jargs = sj_get(action, "args");
+  size_t nargs = sj_len(jargs);
   if (nargs > SPEC_MAX_VALUES) {
     spec_fail(o, "too many arguments (%zu)", nargs);
     return TEA_ERR_ARG;
@@ -936,7 +936,7 @@ static tea_code spec_do_action(spec_file_run *run, json_t *action, json_t *expec
   for (size_t i = 0; i < nargs; i++) {
     spec_value av;
     char why[SPEC_REASON_MAX];
-    if (!spec_parse_value(json_array_get(jargs, i), false, &av, why, sizeof why) ||
+    if (!spec_parse_value(sj_at(jargs, i), false, &av, why, sizeof why) ||
         !spec_value_to_arg(&av, &args[i], why, sizeof why)) {
       spec_fail(o, "argument %zu: %s", i, why);
       return TEA_ERR_ARG;
@@ -954,9 +954,9 @@ static void spec_check_message(spec_outcome *o, const char *expected_text, const
   }
 }
 
-static void spec_cmd_module(spec_file_run *run, json_t *cmd, spec_outcome *o) {
-  const char *filename = json_string_value(json_object_get(cmd, "filename"));
-  const char *name = json_string_value(json_object_get(cmd, "name"));
+static void spec_cmd_module(spec_file_run *run, sj_value *cmd, spec_outcome *o) {
+  const char *filename = sj_str(sj_get(cmd, "filename"));
+  const char *name = sj_str(sj_get(cmd, "name"));
   /* Whatever happens, this module is now the current one: commands that
    * follow a failed module must fail, not run against the previous one. */
   run->current = NULL;
@@ -990,9 +990,9 @@ static void spec_cmd_module(spec_file_run *run, json_t *cmd, spec_outcome *o) {
   o->status = SPEC_PASS;
 }
 
-static void spec_cmd_register(spec_file_run *run, json_t *cmd, spec_outcome *o) {
-  const char *as = json_string_value(json_object_get(cmd, "as"));
-  const char *name = json_string_value(json_object_get(cmd, "name"));
+static void spec_cmd_register(spec_file_run *run, sj_value *cmd, spec_outcome *o) {
+  const char *as = sj_str(sj_get(cmd, "as"));
+  const char *name = sj_str(sj_get(cmd, "name"));
   if (!as) {
     spec_fail(o, "register without \"as\"");
     return;
@@ -1009,14 +1009,14 @@ static void spec_cmd_register(spec_file_run *run, json_t *cmd, spec_outcome *o) 
   o->status = SPEC_PASS;
 }
 
-static void spec_cmd_action(spec_file_run *run, json_t *cmd, spec_outcome *o) {
+static void spec_cmd_action(spec_file_run *run, sj_value *cmd, spec_outcome *o) {
   tea_wasm_val results[SPEC_MAX_VALUES];
   size_t nresults = 0;
   tea_error err;
   spec_error_reset(&err);
   bool setup_failed;
-  tea_code code = spec_do_action(run, json_object_get(cmd, "action"),
-                                 json_object_get(cmd, "expected"), results, &nresults, &err, o,
+  tea_code code = spec_do_action(run, sj_get(cmd, "action"),
+                                 sj_get(cmd, "expected"), results, &nresults, &err, o,
                                  &setup_failed);
   if (setup_failed) return;
   if (code != TEA_OK) {
@@ -1026,14 +1026,14 @@ static void spec_cmd_action(spec_file_run *run, json_t *cmd, spec_outcome *o) {
   o->status = SPEC_PASS;
 }
 
-static void spec_cmd_assert_return(spec_file_run *run, json_t *cmd, spec_outcome *o) {
-  json_t *expected = json_object_get(cmd, "expected");
+static void spec_cmd_assert_return(spec_file_run *run, sj_value *cmd, spec_outcome *o) {
+  sj_value *expected = sj_get(cmd, "expected");
   tea_wasm_val results[SPEC_MAX_VALUES];
   size_t nresults = 0;
   tea_error err;
   spec_error_reset(&err);
   bool setup_failed;
-  tea_code code = spec_do_action(run, json_object_get(cmd, "action"), expected, results,
+  tea_code code = spec_do_action(run, sj_get(cmd, "action"), expected, results,
                                  &nresults, &err, o, &setup_failed);
   if (setup_failed) return;
   if (code != TEA_OK) {
@@ -1043,7 +1043,7 @@ static void spec_cmd_assert_return(spec_file_run *run, json_t *cmd, spec_outcome
   for (size_t i = 0; i < nresults; i++) {
     spec_value ev;
     char why[SPEC_REASON_MAX];
-    if (!spec_parse_value(json_array_get(expected, i), false, &ev, why, sizeof why)) {
+    if (!spec_parse_value(sj_at(expected, i), false, &ev, why, sizeof why)) {
       spec_fail(o, "result %zu: %s", i, why);
       return;
     }
@@ -1059,15 +1059,15 @@ static void spec_cmd_assert_return(spec_file_run *run, json_t *cmd, spec_outcome
 }
 
 /* assert_trap and assert_exhaustion: the call must trap. */
-static void spec_cmd_assert_trap(spec_file_run *run, json_t *cmd, spec_outcome *o) {
-  const char *text = json_string_value(json_object_get(cmd, "text"));
-  json_t *action = json_object_get(cmd, "action");
+static void spec_cmd_assert_trap(spec_file_run *run, sj_value *cmd, spec_outcome *o) {
+  const char *text = sj_str(sj_get(cmd, "text"));
+  sj_value *action = sj_get(cmd, "action");
   tea_error err;
   spec_error_reset(&err);
   if (!action) {
     /* assert_trap on a module: the instantiation must trap. wast2json turns
      * these into assert_uninstantiable, but older converters did not. */
-    const char *filename = json_string_value(json_object_get(cmd, "filename"));
+    const char *filename = sj_str(sj_get(cmd, "filename"));
     if (!filename) {
       spec_fail(o, "assert_trap with neither action nor filename");
       return;
@@ -1094,7 +1094,7 @@ static void spec_cmd_assert_trap(spec_file_run *run, json_t *cmd, spec_outcome *
   tea_wasm_val results[SPEC_MAX_VALUES];
   size_t nresults = 0;
   bool setup_failed;
-  tea_code code = spec_do_action(run, action, json_object_get(cmd, "expected"), results,
+  tea_code code = spec_do_action(run, action, sj_get(cmd, "expected"), results,
                                  &nresults, &err, o, &setup_failed);
   if (setup_failed) return;
   if (code != TEA_ERR_TRAP) {
@@ -1107,9 +1107,9 @@ static void spec_cmd_assert_trap(spec_file_run *run, json_t *cmd, spec_outcome *
 }
 
 /* assert_invalid and assert_malformed: the load must fail. */
-static void spec_cmd_assert_load_fails(spec_file_run *run, json_t *cmd, tea_code want,
+static void spec_cmd_assert_load_fails(spec_file_run *run, sj_value *cmd, tea_code want,
                                        spec_outcome *o) {
-  const char *filename = json_string_value(json_object_get(cmd, "filename"));
+  const char *filename = sj_str(sj_get(cmd, "filename"));
   if (!filename) {
     spec_fail(o, "no filename");
     return;
@@ -1128,7 +1128,7 @@ static void spec_cmd_assert_load_fails(spec_file_run *run, json_t *cmd, tea_code
     return;
   }
   if (code == TEA_OK) {
-    const char *text = json_string_value(json_object_get(cmd, "text"));
+    const char *text = sj_str(sj_get(cmd, "text"));
     spec_fail(o, "module loaded, expected %s (\"%s\")", spec_code_str(want), text ? text : "");
     return;
   }
@@ -1142,10 +1142,10 @@ static void spec_cmd_assert_load_fails(spec_file_run *run, json_t *cmd, tea_code
 
 /* assert_unlinkable (want TEA_ERR_LINK) and assert_uninstantiable (want
  * TEA_ERR_TRAP): the module loads, its instantiation fails. */
-static void spec_cmd_assert_inst_fails(spec_file_run *run, json_t *cmd, tea_code want,
+static void spec_cmd_assert_inst_fails(spec_file_run *run, sj_value *cmd, tea_code want,
                                        spec_outcome *o) {
-  const char *filename = json_string_value(json_object_get(cmd, "filename"));
-  const char *text = json_string_value(json_object_get(cmd, "text"));
+  const char *filename = sj_str(sj_get(cmd, "filename"));
+  const char *text = sj_str(sj_get(cmd, "text"));
   if (!filename) {
     spec_fail(o, "no filename");
     return;
@@ -1177,9 +1177,9 @@ static void spec_cmd_assert_inst_fails(spec_file_run *run, json_t *cmd, tea_code
 
 /* Appends a name in quotes with control bytes escaped, so a report line stays
  * one line whatever names.wast throws at it. */
-static void spec_append_name(char *buf, size_t cap, json_t *jname) {
-  const char *s = json_string_value(jname);
-  size_t n = json_string_length(jname);
+static void spec_append_name(char *buf, size_t cap, sj_value *jname) {
+  const char *s = sj_str(jname);
+  size_t n = sj_strlen(jname);
   spec_appendf(buf, cap, "\"");
   for (size_t i = 0; s && i < n; i++) {
     unsigned char c = (unsigned char)s[i];
@@ -1196,40 +1196,40 @@ static void spec_append_name(char *buf, size_t cap, json_t *jname) {
 /* A one-line description of the command for failure reports:
  * `assert_return invoke $M.f(i32:1, f64:4607182418800017408)` or
  * `assert_invalid linking.3.wasm`. */
-static void spec_describe(json_t *cmd, char *buf, size_t cap) {
+static void spec_describe(sj_value *cmd, char *buf, size_t cap) {
   buf[0] = '\0';
-  const char *type = json_string_value(json_object_get(cmd, "type"));
+  const char *type = sj_str(sj_get(cmd, "type"));
   spec_appendf(buf, cap, "%s", type ? type : "?");
-  json_t *action = json_object_get(cmd, "action");
+  sj_value *action = sj_get(cmd, "action");
   if (action) {
-    const char *atype = json_string_value(json_object_get(action, "type"));
-    const char *module = json_string_value(json_object_get(action, "module"));
+    const char *atype = sj_str(sj_get(action, "type"));
+    const char *module = sj_str(sj_get(action, "module"));
     spec_appendf(buf, cap, " %s %s%s", atype ? atype : "?", module ? module : "",
                  module ? "." : "");
-    spec_append_name(buf, cap, json_object_get(action, "field"));
-    json_t *args = json_object_get(action, "args");
+    spec_append_name(buf, cap, sj_get(action, "field"));
+    sj_value *args = sj_get(action, "args");
     if (args) {
       spec_appendf(buf, cap, "(");
-      for (size_t i = 0; i < json_array_size(args); i++) {
-        json_t *a = json_array_get(args, i);
-        const char *t = json_string_value(json_object_get(a, "type"));
-        const char *v = json_string_value(json_object_get(a, "value"));
+      for (size_t i = 0; i < sj_len(args); i++) {
+        sj_value *a = sj_at(args, i);
+        const char *t = sj_str(sj_get(a, "type"));
+        const char *v = sj_str(sj_get(a, "value"));
         spec_appendf(buf, cap, "%s%s:%s", i ? ", " : "", t ? t : "?", v ? v : "[...]");
       }
       spec_appendf(buf, cap, ")");
     }
     return;
   }
-  const char *filename = json_string_value(json_object_get(cmd, "filename"));
-  const char *name = json_string_value(json_object_get(cmd, "name"));
-  const char *as = json_string_value(json_object_get(cmd, "as"));
+  const char *filename = sj_str(sj_get(cmd, "filename"));
+  const char *name = sj_str(sj_get(cmd, "name"));
+  const char *as = sj_str(sj_get(cmd, "as"));
   if (filename) spec_appendf(buf, cap, " %s", filename);
   if (name) spec_appendf(buf, cap, " %s", name);
   if (as) spec_appendf(buf, cap, " as \"%s\"", as);
 }
 
-static void spec_run_command(spec_file_run *run, json_t *cmd, spec_outcome *o) {
-  const char *type = json_string_value(json_object_get(cmd, "type"));
+static void spec_run_command(spec_file_run *run, sj_value *cmd, spec_outcome *o) {
+  const char *type = sj_str(sj_get(cmd, "type"));
   if (!type) {
     spec_fail(o, "command without type");
   } else if (strcmp(type, "module") == 0) {
@@ -1256,7 +1256,7 @@ static void spec_run_command(spec_file_run *run, json_t *cmd, spec_outcome *o) {
 }
 
 /* Books one outcome: known list, counts, and the --verbose report. */
-static void spec_record(spec_file_run *run, json_t *cmd, long line, const spec_outcome *o) {
+static void spec_record(spec_file_run *run, sj_value *cmd, long line, const spec_outcome *o) {
   const spec_options *opts = run->opts;
   const spec_known_entry *known = spec_known_find(&opts->known, run->name, line);
   char desc[SPEC_REASON_MAX];
@@ -1324,14 +1324,13 @@ static void spec_run_file(const spec_options *opts, const char *path, spec_count
   spec_alarm_line = 0;
   alarm(opts->timeout);
 
-  json_error_t jerr;
-  /* names.wast has an export name made of control characters, U+0000 among
-   * them: parse it rather than reject the whole file. */
-  json_t *root = json_load_file(path, JSON_ALLOW_NUL, &jerr);
-  json_t *commands = root ? json_object_get(root, "commands") : NULL;
-  if (!json_is_array(commands)) {
+  char jwhy[160];
+  int jline;
+  sj_value *root = sj_load_file(path, jwhy, sizeof jwhy, &jline);
+  sj_value *commands = sj_get(root, "commands");
+  if (!sj_is_array(commands)) {
     printf("%s: cannot read %s: %s (line %d)\n", run.name, path,
-           root ? "no \"commands\" array" : jerr.text, root ? 0 : jerr.line);
+           root ? "no \"commands\" array" : jwhy, root ? 0 : jline);
     run.counts.failed++;
     goto done;
   }
@@ -1351,10 +1350,9 @@ static void spec_run_file(const spec_options *opts, const char *path, spec_count
     run.setup_failed = true;
   }
 
-  size_t index;
-  json_t *cmd;
-  json_array_foreach(commands, index, cmd) {
-    long line = (long)json_integer_value(json_object_get(cmd, "line"));
+  for (size_t index = 0; index < sj_len(commands); index++) {
+    sj_value *cmd = sj_at(commands, index);
+    long line = (long)sj_int(sj_get(cmd, "line"));
     spec_alarm_line = line;
     spec_outcome o;
     memset(&o, 0, sizeof o);
@@ -1374,7 +1372,7 @@ static void spec_run_file(const spec_options *opts, const char *path, spec_count
 done:
   alarm(0);
   spec_alarm_file = NULL;
-  json_decref(root);
+  sj_free(root);
   *counts = run.counts;
   *name_out = run.name;
   run.name = NULL;
