@@ -79,6 +79,7 @@ for build in "$@"; do
       run "ledger_$t" sh "$root/tests/ledger/$t.sh" "$build"
     done
     run e2e sh "$root/tests/e2e/run.sh" "$build"
+    run e2e-etcd sh "$root/tests/e2e/etcd_network.sh" "$build"
     run e2e-swtpm sh "$root/tests/e2e/swtpm.sh" "$build"
   fi
 done

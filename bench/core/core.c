@@ -779,8 +779,8 @@ out:
   return rc;
 }
 
-/* Median and p99 wall time of INVOKE_CALLS invocations of op, each in a fresh instance
- * (the only mode the host has), after a short warm-up. */
+/* Median and p99 wall time of INVOKE_CALLS invocations of op (each in a fresh instance, or
+ * a pooled one reset to the same state, as the host is configured), after a short warm-up. */
 static tea_code time_invokes(tea_host *host, tea_actor *a, const char *op, const char *input, const char *want,
                              double *med_us, double *p99_us, tea_error *err) {
   double *t = calloc(INVOKE_CALLS, sizeof *t);
@@ -806,11 +806,11 @@ static tea_code time_invokes(tea_host *host, tea_actor *a, const char *op, const
   return rc;
 }
 
-static void bench_one_actor(tea_host *host, const char *actors_dir, const char *file, const char *op,
+static void bench_one_actor(tea_host *host, bool pooled, const char *actors_dir, const char *file, const char *op,
                             const char *what) {
   char path[1024], label[64];
   snprintf(path, sizeof path, "%s/%s.wasm", actors_dir, file);
-  snprintf(label, sizeof label, "actor %s.%s", file, op);
+  snprintf(label, sizeof label, "actor %s.%s%s", file, op, pooled ? " (pooled)" : "");
   if (access(path, R_OK) != 0) {
     line("%s: %s not found (the build makes it only when clang can target wasm32)", label, path);
     return;
@@ -824,14 +824,14 @@ static void bench_one_actor(tea_host *host, const char *actors_dir, const char *
       time_invokes(host, a, op, input, want, &med, &p99, &e))
     report_fail(label, &e);
   else
-    line("%s: median %.1f us, p99 %.1f us per call (%s; fresh instance per call, %d calls)", label, med, p99, what,
-         INVOKE_CALLS);
+    line("%s: median %.1f us, p99 %.1f us per call (%s; %s, %d calls)", label, med, p99, what,
+         pooled ? "pooled instance reset per call" : "fresh instance per call", INVOKE_CALLS);
 }
 
-static void bench_actors(const char *actors_dir) {
+static void bench_actors_with(const char *actors_dir, uint32_t pool_size) {
   tea_error e = {0};
   tea_host *host;
-  tea_host_config cfg = {.measure = measure_ok, .log = log_drop};
+  tea_host_config cfg = {.measure = measure_ok, .log = log_drop, .pool_size = pool_size};
   if (tea_host_new(&cfg, &host, &e)) {
     report_fail("actor host", &e);
     return;
@@ -842,9 +842,14 @@ static void bench_actors(const char *actors_dir) {
     tea_host_free(host);
     return;
   }
-  bench_one_actor(host, actors_dir, "hello", "echo", "C SDK, WASI reactor, 9 bytes in and out");
-  bench_one_actor(host, actors_dir, "wapc_raw", "reverse", "bare waPC guest, no WASI, 9 bytes");
+  bench_one_actor(host, pool_size, actors_dir, "hello", "echo", "C SDK, WASI reactor, 9 bytes in and out");
+  bench_one_actor(host, pool_size, actors_dir, "wapc_raw", "reverse", "bare waPC guest, no WASI, 9 bytes");
   tea_host_free(host);
+}
+
+static void bench_actors(const char *actors_dir) {
+  bench_actors_with(actors_dir, 0);
+  bench_actors_with(actors_dir, 4);
 }
 
 /* ---------------------------------------------------------------- main */

@@ -36,18 +36,29 @@ pids="$pids $!"
 ACTORS="$build/actors"
 . "$here/../../scripts/lib/one_node.sh"
 one_node_network node "$port"
-"$TN" run --state node >node.log 2>&1 &
-node_pid=$!
-pids="$pids $node_pid"
-for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/v1/status" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -sf -X POST --data tea "http://127.0.0.1:$port/v1/actors/hello/echo" >/dev/null ||
-  { echo "node bench: the node did not answer (its log follows)" >&2; cat node.log >&2; exit 1; }
+start_node() {
+  "$TN" run --state node >node.log 2>&1 &
+  node_pid=$!
+  pids="$pids $node_pid"
+  for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/v1/status" >/dev/null 2>&1 && break; sleep 0.1; done
+  curl -sf -X POST --data tea "http://127.0.0.1:$port/v1/actors/hello/echo" >/dev/null ||
+    { echo "node bench: the node did not answer (its log follows)" >&2; cat node.log >&2; exit 1; }
+}
+stop_node() { kill "$node_pid" && wait "$node_pid" 2>/dev/null || true; }
+ratio() { awk -v a="$(cat "$1.rps")" -v b="$(cat 'static response (ceiling).rps')" 'BEGIN { printf "%.2f", a / b }'; }
+
+start_node
 idle=$(awk '/VmRSS/ {print $2}' "/proc/$node_pid/status")
 
 echo "node benchmark: wrk -t2 -c32 -d${secs}s on loopback (2 cores shared by wrk and the server)"
 measure "static response (ceiling)" "http://127.0.0.1:$((port + 1))/"
 measure "actor call + signed receipt" "http://127.0.0.1:$port/v1/actors/hello/echo" -s "$here/post.lua"
 peak=$(awk '/VmHWM/ {print $2}' "/proc/$node_pid/status")
-ratio=$(awk -v a="$(cat 'actor call + signed receipt.rps')" -v b="$(cat 'static response (ceiling).rps')" 'BEGIN { printf "%.2f", a / b }')
-echo "node/ceiling: $ratio (target >= 0.5)"
+stop_node
+# the same node with an instance pool ([actors] pool, docs/operating.md)
+sed -i 's/^pool = 0$/pool = 8/' node/node.ini
+grep -q '^pool = 8$' node/node.ini || { echo "node bench: cannot set [actors] pool in node.ini" >&2; exit 1; }
+start_node
+measure "pooled actor call + signed receipt" "http://127.0.0.1:$port/v1/actors/hello/echo" -s "$here/post.lua"
+echo "node/ceiling: $(ratio 'actor call + signed receipt') fresh instances, $(ratio 'pooled actor call + signed receipt') pooled (target >= 0.5)"
 echo "node memory: idle ${idle} KiB RSS, peak under load ${peak} KiB"

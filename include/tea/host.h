@@ -148,6 +148,10 @@ typedef struct tea_host_config {
   int64_t (*now)(void *user);
   void *now_user;
   uint32_t max_actor_depth; /* nested tea:actor calls; 0: 4 */
+  /* Idle instances kept per actor and reused, each reset to its state after
+   * the initializers (docs/actors.md, "Instance pool"); 0: a fresh instance
+   * for every invocation. Replays always use fresh instances. */
+  uint32_t pool_size;
 } tea_host_config;
 
 typedef struct tea_host tea_host;
@@ -173,6 +177,8 @@ const tea_claims *tea_actor_claims(const tea_actor *actor);
 size_t tea_actor_grant_count(const tea_actor *actor);
 const char *tea_actor_grant(const tea_actor *actor, size_t i);
 bool tea_actor_granted(const tea_actor *actor, const char *capability);
+/* Idle pooled instances of the actor right now (0 without a pool). */
+unsigned tea_actor_pooled(tea_actor *actor);
 
 /* ---- invocations ---------------------------------------------------------- */
 
@@ -196,7 +202,8 @@ typedef struct tea_invoke_result {
 
 void tea_invoke_result_free(tea_invoke_result *r);
 
-/* Runs operation op with input in a fresh instance. TEA_OK when the actor
+/* Runs operation op with input in a fresh instance (or a pooled one reset to
+ * the same state, if the host keeps a pool). TEA_OK when the actor
  * answered (including a guest error, see above); otherwise the error says
  * what stopped it: TEA_ERR_LIMIT (fuel, deadline, sizes, host calls),
  * TEA_ERR_TRAP, TEA_ERR_STATE (a capability not granted, an actor call not

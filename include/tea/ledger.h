@@ -293,6 +293,41 @@ tea_code tea_ledger_store_file_open(tea_ledger_store **out, const char *path, te
  * thread-safe on first use (curl_global_init). */
 tea_code tea_ledger_store_etcd_open(tea_ledger_store **out, const char *endpoints, const char *prefix,
                                     tea_error *err);
+
+/* Where an etcd ledger lives, as people write it (node.ini, --ledger, $TEA_LEDGER_ETCD):
+ *   etcd://HOST:PORT[,HOST:PORT...][/PREFIX]   members and key prefix in one (a missing
+ *                                              final "/" is added; none: default_prefix)
+ *   http://HOST:PORT[,http://HOST:PORT...]     member URLs; the prefix is default_prefix
+ * default_prefix NULL means "/tea/ledger/". At most TEA_LEDGER_ETCD_MAX_MEMBERS. */
+#define TEA_LEDGER_ETCD_MAX_MEMBERS 8
+#define TEA_LEDGER_ETCD_PREFIX_MAX 128
+typedef struct tea_ledger_etcd_spec {
+  char endpoints[TEA_LEDGER_ETCD_MAX_MEMBERS * 264]; /* "http://h:p,...", for the calls here */
+  char prefix[TEA_LEDGER_ETCD_PREFIX_MAX];
+  size_t nmembers;
+} tea_ledger_etcd_spec;
+tea_code tea_ledger_etcd_parse(const char *text, const char *default_prefix, tea_ledger_etcd_spec *out,
+                               tea_error *err);
+
+/* Watching an etcd ledger's head key (etcd's streaming watch), so a reader learns of
+ * new blocks when they are appended instead of by polling. run() blocks until stop():
+ * it calls changed() once the watch is in place (after every connection: blocks
+ * appended while it was not watching are caught up then) and on every change of the
+ * head; when the stream breaks or no member answers it calls lost() and connects
+ * again (the next member first) after a backoff that doubles from 100 ms to 5 s. The
+ * callbacks run on run()'s thread; stop() may be called from any thread and makes
+ * run() return promptly. */
+typedef struct tea_ledger_watch tea_ledger_watch;
+typedef struct tea_ledger_watch_cb {
+  void (*changed)(void *ctx);
+  void (*lost)(void *ctx, const tea_error *why, unsigned retry_ms);
+  void *ctx;
+} tea_ledger_watch_cb;
+tea_code tea_ledger_watch_open(tea_ledger_watch **out, const char *endpoints, const char *prefix,
+                               tea_error *err);
+void tea_ledger_watch_run(tea_ledger_watch *w, const tea_ledger_watch_cb *cb);
+void tea_ledger_watch_stop(tea_ledger_watch *w);
+void tea_ledger_watch_close(tea_ledger_watch *w);
 /* Volatile, for tests and fuzzing. */
 tea_code tea_ledger_store_mem_open(tea_ledger_store **out, tea_error *err);
 void tea_ledger_store_close(tea_ledger_store *s);
@@ -320,6 +355,10 @@ tea_code tea_ledger_check(tea_ledger *l, const uint8_t *buf, size_t n, tea_error
 /* Checks as above, applies, and appends to the store. On any failure the ledger and
  * its state are unchanged and err says why. */
 tea_code tea_ledger_append(tea_ledger *l, const uint8_t *buf, size_t n, tea_error *err);
+/* Reads the blocks other writers have added to a shared store (etcd) past the open
+ * ledger's head, verifying and applying each as opening does; *added says how many
+ * (also when a bad block stops it: the blocks before it stay applied). */
+tea_code tea_ledger_refresh(tea_ledger *l, uint64_t *added, tea_error *err);
 /* Re-reads every block from the store and verifies the whole chain from genesis
  * into a fresh state (as a new node would). */
 tea_code tea_ledger_verify_all(tea_ledger *l, tea_error *err);

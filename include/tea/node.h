@@ -27,6 +27,9 @@ typedef struct tea_node_config {
   char endpoint[256];     /* how peers and clients reach it; default http://BIND:PORT */
   char tpm[256];          /* "soft" (default) or "swtpm:HOST:PORT" or "device" */
   char ledger[TEA_NODE_PATH_MAX]; /* ledger file; default STATE/ledger.log */
+  /* "file" (default: the file above) or an etcd ledger, etcd://HOST:PORT[,...][/PREFIX]
+     (tea_ledger_etcd_parse) */
+  char ledger_backend[TEA_NODE_PATH_MAX];
   size_t npeers;          /* where to sync the ledger and fetch code from */
   char peers[TEA_NODE_MAX_PEERS][256];
   size_t ngateways;       /* IPFS trustless gateways for code, tried after the peers */
@@ -35,12 +38,17 @@ typedef struct tea_node_config {
   unsigned threads;       /* HTTP worker threads; default 2 */
   unsigned attest_interval; /* seconds between attestation rounds; 0: never; default 30 */
   unsigned attest_sample;   /* peers challenged per round; default 3 */
+  unsigned instance_pool;   /* [actors] pool: idle instances kept per actor and reset per call;
+                               0 (default): a fresh instance for every call */
   char tls_cert[TEA_NODE_PATH_MAX]; /* both set: HTTPS */
   char tls_key[TEA_NODE_PATH_MAX];
 } tea_node_config;
 
 /* Defaults for a node whose state lives in state_dir. */
 void tea_node_config_default(tea_node_config *c, const char *state_dir);
+/* Sets [ledger] backend from "file" or an etcd ledger's name; anything else is
+ * TEA_ERR_ARG with the reason. */
+tea_code tea_node_config_set_backend(tea_node_config *c, const char *value, tea_error *err);
 tea_code tea_node_config_load(const char *path, tea_node_config *c, tea_error *err);
 tea_code tea_node_config_save(const char *path, const tea_node_config *c, tea_error *err);
 

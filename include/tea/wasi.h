@@ -117,5 +117,10 @@ tea_code tea_wasi_define_for(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_s
 
 /* Closes every fd the guest opened and the preopens. */
 void tea_wasi_free(tea_wasi *wasi);
+/* Whether the descriptor table is as tea_wasi_new made it (nothing closed,
+ * renumbered, opened or read as a directory): only then may a pool reuse the
+ * context for another run. File offsets are the host's and not compared, so
+ * contexts with preopened directories should not be reused. */
+bool tea_wasi_pristine(const tea_wasi *wasi);
 
 #endif

@@ -199,6 +199,18 @@ tea_code tea_wasm_instance_export(tea_wasm_instance *instance, const char *name,
 /* Memory 0 of the instance (defined or imported), or NULL. */
 tea_wasm_memory *tea_wasm_instance_memory(tea_wasm_instance *instance);
 
+/* Snapshots: an instance's mutable state (memory 0, globals, tables, dropped
+ * segments) copied, to be put back later, so a pool can reuse an instance as
+ * if it were new. Only for instances that import no memory, table or global
+ * (TEA_ERR_UNSUPPORTED). Restoring also clears the store's interrupt; the
+ * store's fuel is the caller's to set. */
+typedef struct tea_wasm_snapshot tea_wasm_snapshot;
+tea_code tea_wasm_snapshot_take(const tea_wasm_instance *instance, tea_wasm_snapshot **out,
+                                tea_error *err);
+tea_code tea_wasm_snapshot_restore(tea_wasm_instance *instance, const tea_wasm_snapshot *snapshot,
+                                   tea_error *err);
+void tea_wasm_snapshot_free(tea_wasm_snapshot *snapshot);
+
 /* ---- calls -------------------------------------------------------------- */
 
 tea_code tea_wasm_call(tea_wasm_instance *instance, const char *export_name,

@@ -96,8 +96,10 @@ tea_code lcli_open_ledger(const char *dir, bool create, tea_ledger **l, tea_erro
     if (create && mkdir(dir, 0755) != 0 && errno != EEXIST)
       return tea_fail(err, TEA_ERR_IO, "%s: %s", dir, strerror(errno));
     const char *prefix = getenv("TEA_LEDGER_ETCD_PREFIX");
+    tea_ledger_etcd_spec spec;
+    tea_code c = tea_ledger_etcd_parse(etcd, prefix && *prefix ? prefix : NULL, &spec, err);
     tea_ledger_store *s;
-    tea_code c = tea_ledger_store_etcd_open(&s, etcd, prefix && *prefix ? prefix : "/tea/ledger/", err);
+    if (!c) c = tea_ledger_store_etcd_open(&s, spec.endpoints, spec.prefix, err);
     if (c) return c;
     return tea_ledger_open(l, s, err);
   }
@@ -560,8 +562,9 @@ static void usage_ledger(FILE *out) {
                "  status    summarise the ledger and its nodes\n"
                "  verify    verify the whole chain from genesis\n\n"
                "The ledger directory is --dir DIR, else $TEA_LEDGER_DIR, else ./ledger.\n"
-               "With $TEA_LEDGER_ETCD=http://HOST:PORT[,...] the blocks are kept in etcd\n"
-               "(under $TEA_LEDGER_ETCD_PREFIX, default /tea/ledger/) instead of DIR/ledger.log.\n"
+               "With $TEA_LEDGER_ETCD=etcd://HOST:PORT[,HOST:PORT...][/PREFIX] (or\n"
+               "http://HOST:PORT[,...] with $TEA_LEDGER_ETCD_PREFIX) the blocks are kept in etcd\n"
+               "(key prefix default /tea/ledger/) instead of DIR/ledger.log.\n"
                "Run 'teanode ledger COMMAND --help' for a command's options.\n");
 }
 

@@ -22,9 +22,12 @@
 static void init_usage(FILE *f) {
   fprintf(f,
           "usage: teanode init --state DIR [--port P] [--bind ADDR] [--tier N] [--tpm soft|swtpm:HOST:PORT|device]\n"
-          "                    [--ledger FILE] [--peer URL]... [--endpoint URL] [--attest-interval SECONDS]\n"
+          "                    [--ledger file|FILE|etcd://HOST:PORT[,HOST:PORT...][/PREFIX]] [--peer URL]...\n"
+          "                    [--endpoint URL] [--attest-interval SECONDS]\n"
           "Creates the node's keys and its configuration DIR/node.ini, and prints the node's id,\n"
-          "its attestation key and the registration evidence the committee needs (DIR/registration.cbor).\n");
+          "its attestation key and the registration evidence the committee needs (DIR/registration.cbor).\n"
+          "--ledger: the node's copy of the chain in DIR/ledger.log (file, the default) or in FILE,\n"
+          "or the committee's etcd cluster (members tried in turn; key prefix default /tea/ledger/).\n");
 }
 
 int tea_cmd_init(int argc, char **argv) {
@@ -47,7 +50,17 @@ int tea_cmd_init(int argc, char **argv) {
     case 'b': snprintf(c.bind, sizeof c.bind, "%s", optarg); break;
     case 't': c.tier = (uint32_t)strtoul(optarg, NULL, 10); break;
     case 'T': snprintf(c.tpm, sizeof c.tpm, "%s", optarg); break;
-    case 'l': snprintf(c.ledger, sizeof c.ledger, "%s", optarg); break;
+    case 'l':
+      if (strcmp(optarg, "file") == 0 || strncmp(optarg, "etcd://", 7) == 0) {
+        tea_error e;
+        if (tea_node_config_set_backend(&c, optarg, &e) != TEA_OK) {
+          fprintf(stderr, "teanode init: --ledger: %s\n", e.msg);
+          return TEA_CLI_USAGE;
+        }
+      } else {
+        snprintf(c.ledger, sizeof c.ledger, "%s", optarg);
+      }
+      break;
     case 'P':
       if (c.npeers < TEA_NODE_MAX_PEERS) snprintf(c.peers[c.npeers++], sizeof c.peers[0], "%s", optarg);
       break;

@@ -38,6 +38,8 @@ static void module_release(tea_host *h, tea_module_entry *e) {
 
 static void actor_free(tea_host *h, tea_actor *a) {
   if (!a) return;
+  tea_pool_retire(a);
+  pthread_mutex_destroy(&a->pool_lock);
   module_release(h, a->entry);
   free(a->name);
   tea_claims_free(&a->claims);
@@ -159,7 +161,9 @@ tea_code tea_host_load(tea_host *h, const uint8_t *bytes, size_t len, const tea_
   int64_t now = h->cfg.now ? h->cfg.now(h->cfg.now_user) : (int64_t)time(NULL);
   tea_actor *a = calloc(1, sizeof *a);
   if (!a) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  pthread_mutex_init(&a->pool_lock, NULL);
   if ((rc = tea_claims_verify(bytes, len, rec, now, &a->claims, err)) != TEA_OK) {
+    pthread_mutex_destroy(&a->pool_lock);
     free(a);
     char pre[160];
     snprintf(pre, sizeof pre, "actor %s refused: ", rec->name);
@@ -203,6 +207,8 @@ tea_code tea_host_load(tea_host *h, const uint8_t *bytes, size_t len, const tea_
   pthread_mutex_lock(&h->lock);
   a->next = h->actors;
   h->actors = a;
+  for (tea_actor *old = a->next; old; old = old->next)
+    if (strcmp(old->name, a->name) == 0) tea_pool_retire(old); /* its idle instances run old code */
   pthread_mutex_unlock(&h->lock);
   if (out) *out = a;
   return TEA_OK;

@@ -79,6 +79,10 @@ static tea_code provider_answer(tea_invocation *inv, const char *cap, const char
 
 tea_code tea_invocation_host_call(tea_invocation *inv, const char *cap, const char *op, const uint8_t *req,
                                   size_t req_len, bool *ok, tea_error *err) {
+  if (inv->probing) { /* pool.c: such an actor is not pooled, and the call must not happen twice */
+    inv->host_calls++;
+    return tea_fail(err, TEA_ERR_STATE, "host call from an initializer: actor %s is not pooled", inv->actor->name);
+  }
   if (++inv->host_calls > inv->actor->limits.max_host_calls)
     return tea_fail(err, TEA_ERR_LIMIT, "actor %s made more than %u host calls", inv->actor->name,
                     inv->actor->limits.max_host_calls);

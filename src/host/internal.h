@@ -95,6 +95,12 @@ struct tea_actor {
   tea_strlist grants;
   tea_strlist http_allow;
   tea_actor_limits limits; /* defaults filled in */
+  /* pool.c: idle instances, when the host keeps a pool */
+  pthread_mutex_t pool_lock;
+  struct tea_pooled *idle;
+  unsigned nidle;
+  bool unpoolable; /* its initializers make host calls, or a build failed */
+  bool retired;    /* replaced by a newer load of the same name */
   struct tea_actor *next;
 };
 
@@ -169,6 +175,9 @@ typedef struct tea_invocation {
   tea_provider_ctx pctx;
   /* a host failure that must end the run even if the guest swallows it */
   tea_error fatal;
+  /* pool.c is running the initializers to see whether the actor can be
+     pooled: no host call is made and nothing is logged (a fresh run will) */
+  bool probing;
 } tea_invocation;
 
 /* One host call, checked, counted, routed (or replayed) and recorded.
@@ -183,6 +192,36 @@ tea_code tea_wapc_define(tea_invocation *inv, const tea_wasm_module *m, tea_wasm
 /* Does the module import anything from this module name? */
 bool tea_imports_from(const tea_wasm_module *m, const char *module_name);
 tea_code tea_wasi_gate_new(tea_invocation *inv, tea_wasi **out, tea_error *err);
+
+/* The steps of one run, shared by fresh and pooled instances. begin sets up
+ * the per-run state (keeping inv->store); link makes the store, the linker
+ * and the waPC and WASI imports; start instantiates and runs the
+ * initializers; end ends provider sessions and frees the per-run state. */
+void tea_invocation_begin(tea_invocation *inv, tea_host *host, tea_actor *actor, unsigned depth,
+                          const char *op, const uint8_t *input, size_t input_len,
+                          const tea_transcript *replay, uint64_t deadline_ns);
+tea_code tea_invocation_link(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker **linker,
+                             tea_wasi **wasi, tea_error *err);
+tea_code tea_invocation_start(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker *linker,
+                              tea_wasm_instance **out, tea_error *err);
+void tea_invocation_end(tea_invocation *inv, bool commit, tea_code *rc, tea_error *err);
+
+/* ---- pool.c ------------------------------------------------------------- */
+
+typedef struct tea_pooled tea_pooled;
+/* An idle instance of the actor, or a new one; NULL when the host keeps no
+ * pool or the actor cannot be pooled (then run a fresh instance). */
+tea_pooled *tea_pool_take(tea_host *host, tea_actor *actor);
+tea_invocation *tea_pooled_invocation(tea_pooled *p);
+tea_wasm_instance *tea_pooled_instance(tea_pooled *p);
+/* Before a run: the fuel a fresh instance would have left after its initializers. */
+tea_code tea_pooled_arm(tea_pooled *p, tea_error *err);
+/* Fuel of the run including the initializers, as a fresh instance counts it. */
+uint64_t tea_pooled_fuel_used(const tea_pooled *p);
+/* After a run: restored and kept if reusable and the pool has room, else freed. */
+void tea_pool_put(tea_host *host, tea_actor *actor, tea_pooled *p, bool reusable);
+/* Frees the idle instances and keeps no more (a newer load replaced the actor). */
+void tea_pool_retire(tea_actor *actor);
 
 /* Runs (or replays) an invocation at a nesting depth, never past
  * outer_deadline_ns (CLOCK_MONOTONIC; 0: none). */

@@ -1,9 +1,10 @@
 /* Running one operation of an actor: a fresh store and instance per
- * invocation (no state survives between requests), the compiled module
- * shared; the record's limits (fuel, memory, call depth, deadline, sizes,
- * host calls); provider sessions committed only on success; the transcript
- * encoded and hashed into the result. Replay uses the same path with the
- * providers replaced by the recorded answers. */
+ * invocation (no state survives between requests), or, when the host keeps a
+ * pool, an instance put back exactly as it was after its initializers
+ * (pool.c); the compiled module shared; the record's limits (fuel, memory,
+ * call depth, deadline, sizes, host calls); provider sessions committed only
+ * on success; the transcript encoded and hashed into the result. Replay uses
+ * the fresh path with the providers replaced by the recorded answers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,14 +50,15 @@ static bool has_func_export(tea_wasm_instance *in, const char *name) {
   return tea_wasm_instance_export(in, name, &ext, NULL) == TEA_OK && ext.kind == TEA_WASM_EXTERN_FUNC;
 }
 
-/* Instantiates and runs: initializers as waPC hosts call them (_initialize
- * for WASI reactors, _start for TinyGo-style guests, wapc_init for guest
- * SDKs that register handlers there), then __guest_call. */
-static tea_code run(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker *linker, int32_t *status,
-                    tea_error *err) {
+/* Instantiates and runs the initializers as waPC hosts call them
+ * (_initialize for WASI reactors, _start for TinyGo-style guests, wapc_init
+ * for guest SDKs that register handlers there). */
+tea_code tea_invocation_start(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker *linker,
+                              tea_wasm_instance **out, tea_error *err) {
   tea_wasm_instance *in;
   tea_code rc = tea_wasm_instantiate(inv->store, m, linker, &in, err);
   if (rc != TEA_OK) return rc;
+  *out = in;
   static const char *const starters[] = {"_initialize", "_start", "wapc_init"};
   for (size_t i = 0; i < 3; i++) {
     if (!has_func_export(in, starters[i])) continue;
@@ -64,6 +66,11 @@ static tea_code run(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_link
     if (rc == TEA_ERR_EXIT && err && err->exit_status == 0) rc = TEA_OK; /* a command's main returned 0 */
     if (rc != TEA_OK) return rc;
   }
+  return TEA_OK;
+}
+
+/* __guest_call(op_len, msg_len): 1 for success, anything else a guest error. */
+static tea_code guest_call(tea_invocation *inv, tea_wasm_instance *in, int32_t *status, tea_error *err) {
   if (!has_func_export(in, "__guest_call"))
     return tea_fail(err, TEA_ERR_LINK, "actor %s does not export __guest_call (not a waPC module)", inv->actor->name);
   tea_wasm_val args[2], res;
@@ -71,7 +78,7 @@ static tea_code run(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_link
   args[0].type = args[1].type = TEA_WASM_I32;
   args[0].of.u32 = (uint32_t)strlen(inv->op);
   args[1].of.u32 = (uint32_t)inv->input_len;
-  rc = tea_wasm_call(in, "__guest_call", args, 2, &res, 1, err);
+  tea_code rc = tea_wasm_call(in, "__guest_call", args, 2, &res, 1, err);
   if (rc == TEA_OK) *status = res.of.i32;
   else if (rc == TEA_ERR_TRAP) {
     /* A guest that runs out of memory usually traps soon after: say why. */
@@ -83,6 +90,29 @@ static tea_code run(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_link
     }
   }
   return rc;
+}
+
+static tea_code run(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker *linker, int32_t *status,
+                    tea_error *err) {
+  tea_wasm_instance *in;
+  tea_code rc = tea_invocation_start(inv, m, linker, &in, err);
+  return rc != TEA_OK ? rc : guest_call(inv, in, status, err);
+}
+
+tea_code tea_invocation_link(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker **linker,
+                             tea_wasi **wasi, tea_error *err) {
+  const tea_actor *a = inv->actor;
+  tea_wasm_limits lim = {.max_memory_pages = a->limits.memory_pages, .max_call_depth = a->limits.call_depth,
+                         .fuel = a->limits.fuel};
+  tea_code rc;
+  if ((rc = tea_wasm_store_new(&lim, &inv->store, err)) || (rc = tea_wasm_linker_new(linker, err)) ||
+      (rc = tea_wapc_define(inv, m, *linker, inv->store, err)))
+    return rc;
+  /* WASI only for modules that use it (a bare waPC guest does not). */
+  if (tea_imports_from(m, TEA_WASI_MODULE) &&
+      ((rc = tea_wasi_gate_new(inv, wasi, err)) || (rc = tea_wasi_define_for(*wasi, *linker, inv->store, m, err))))
+    return rc;
+  return TEA_OK;
 }
 
 static void end_sessions(tea_invocation *inv, bool commit, tea_code *rc, tea_error *err) {
@@ -106,6 +136,39 @@ static tea_code finish(tea_invocation *inv, tea_invoke_result *res, tea_error *e
   return rc;
 }
 
+void tea_invocation_begin(tea_invocation *inv, tea_host *h, tea_actor *a, unsigned depth, const char *op,
+                          const uint8_t *input, size_t input_len, const tea_transcript *replay,
+                          uint64_t deadline_ns) {
+  tea_wasm_store *store = inv->store; /* a pooled instance's, kept */
+  memset(inv, 0, sizeof *inv);
+  inv->store = store;
+  inv->host = h;
+  inv->actor = a;
+  inv->depth = depth;
+  inv->op = op;
+  inv->input = input_len ? input : (const uint8_t *)"";
+  inv->input_len = input_len;
+  inv->replay = replay;
+  inv->sessions = calloc(h->nproviders + 1, sizeof *inv->sessions);
+  inv->begun = calloc(h->nproviders + 1, sizeof *inv->begun);
+  inv->pctx = (tea_provider_ctx){.actor = a->name, .actor_cid = a->cid_text,
+                                 .http_allow = (const char *const *)a->http_allow.items, .nhttp_allow = a->http_allow.n,
+                                 .callable = (const char *const *)a->claims.call, .ncallable = a->claims.ncall,
+                                 .call_actor = call_actor, .host_ctx = inv, .deadline_ns = deadline_ns};
+}
+
+/* Ends the sessions (committing only a success) and frees what one run
+ * allocated; the store stays (pool.c decides about it). */
+void tea_invocation_end(tea_invocation *inv, bool commit, tea_code *rc, tea_error *err) {
+  end_sessions(inv, commit, rc, err);
+  tea_transcript_free(&inv->transcript);
+  free(inv->response), free(inv->guest_err), free(inv->host_resp), free(inv->host_err);
+  free(inv->sessions), free(inv->begun);
+  inv->response = inv->guest_err = inv->host_resp = inv->host_err = NULL;
+  inv->sessions = NULL;
+  inv->begun = NULL;
+}
+
 tea_code tea_invoke_at(tea_host *h, tea_actor *a, unsigned depth, uint64_t outer_deadline_ns, const char *op,
                        const uint8_t *input, size_t input_len, const tea_transcript *replay,
                        tea_invoke_result *res, tea_error *err) {
@@ -117,64 +180,53 @@ tea_code tea_invoke_at(tea_host *h, tea_actor *a, unsigned depth, uint64_t outer
   tea_code rc = tea_sha256(input, input_len, res->input_hash, err);
   if (rc != TEA_OK) return rc;
 
-  tea_invocation inv;
-  memset(&inv, 0, sizeof inv);
-  inv.host = h;
-  inv.actor = a;
-  inv.depth = depth;
-  inv.op = op;
-  inv.input = input_len ? input : (const uint8_t *)"";
-  inv.input_len = input_len;
-  inv.replay = replay;
-  inv.sessions = calloc(h->nproviders + 1, sizeof *inv.sessions);
-  inv.begun = calloc(h->nproviders + 1, sizeof *inv.begun);
   uint64_t deadline = tea_mono_ns() + (uint64_t)a->limits.deadline_ms * 1000000ull;
   if (outer_deadline_ns && outer_deadline_ns < deadline) deadline = outer_deadline_ns;
-  inv.pctx = (tea_provider_ctx){.actor = a->name, .actor_cid = a->cid_text,
-                                .http_allow = (const char *const *)a->http_allow.items, .nhttp_allow = a->http_allow.n,
-                                .callable = (const char *const *)a->claims.call, .ncallable = a->claims.ncall,
-                                .call_actor = call_actor, .host_ctx = &inv, .deadline_ns = deadline};
+  /* replays always start from a new instance: they must not depend on the pool */
+  tea_pooled *pooled = replay ? NULL : tea_pool_take(h, a);
+  tea_invocation fresh;
+  tea_invocation *inv = pooled ? tea_pooled_invocation(pooled) : &fresh;
+  if (!pooled) inv->store = NULL;
+  tea_invocation_begin(inv, h, a, depth, op, input, input_len, replay, deadline);
 
   tea_wasm_linker *linker = NULL;
   tea_wasi *wasi = NULL;
   tea_deadline dl = {0};
   bool fired = false;
   int32_t status = 0;
-  tea_wasm_limits lim = {.max_memory_pages = a->limits.memory_pages, .max_call_depth = a->limits.call_depth,
-                         .fuel = a->limits.fuel};
-  if (!inv.sessions || !inv.begun) {
+  if (!inv->sessions || !inv->begun) {
     rc = tea_fail(err, TEA_ERR_NOMEM, "out of memory");
     goto out;
   }
-  const tea_wasm_module *m = a->entry->module;
-  if ((rc = tea_wasm_store_new(&lim, &inv.store, err)) || (rc = tea_wasm_linker_new(&linker, err)) ||
-      (rc = tea_wapc_define(&inv, m, linker, inv.store, err)))
-    goto out;
-  /* WASI only for modules that use it (a bare waPC guest does not). */
-  if (tea_imports_from(m, TEA_WASI_MODULE) &&
-      ((rc = tea_wasi_gate_new(&inv, &wasi, err)) || (rc = tea_wasi_define_for(wasi, linker, inv.store, m, err))))
-    goto out;
-  if ((rc = tea_deadline_start(&dl, inv.store, deadline, err)) != TEA_OK) goto out;
-  rc = run(&inv, m, linker, &status, err);
+  if (pooled) {
+    if ((rc = tea_pooled_arm(pooled, err)) != TEA_OK) goto out;
+    if ((rc = tea_deadline_start(&dl, inv->store, deadline, err)) != TEA_OK) goto out;
+    rc = guest_call(inv, tea_pooled_instance(pooled), &status, err);
+  } else {
+    const tea_wasm_module *m = a->entry->module;
+    if ((rc = tea_invocation_link(inv, m, &linker, &wasi, err)) != TEA_OK) goto out;
+    if ((rc = tea_deadline_start(&dl, inv->store, deadline, err)) != TEA_OK) goto out;
+    rc = run(inv, m, linker, &status, err);
+  }
   fired = tea_deadline_stop(&dl);
-  res->fuel_used = tea_wasm_store_fuel_used(inv.store);
-  if (inv.fatal.code != TEA_OK) { /* a WASI-side failure the guest saw only as an errno */
-    rc = inv.fatal.code;
-    if (err) *err = inv.fatal;
+  res->fuel_used = pooled ? tea_pooled_fuel_used(pooled) : tea_wasm_store_fuel_used(inv->store);
+  if (inv->fatal.code != TEA_OK) { /* a WASI-side failure the guest saw only as an errno */
+    rc = inv->fatal.code;
+    if (err) *err = inv->fatal;
   } else if (rc == TEA_ERR_TRAP && fired) {
     rc = tea_fail(err, TEA_ERR_LIMIT, "actor %s: deadline of %u ms exceeded", a->name, a->limits.deadline_ms);
   } else if (rc == TEA_ERR_TRAP && err && strstr(err->msg, "out of fuel")) {
     rc = tea_fail(err, TEA_ERR_LIMIT, "actor %s: out of fuel (limit %llu)", a->name,
                   (unsigned long long)a->limits.fuel);
   }
-  if (rc == TEA_OK && replay && inv.replay_pos != replay->n)
+  if (rc == TEA_OK && replay && inv->replay_pos != replay->n)
     rc = tea_fail(err, TEA_ERR_STATE, "replay diverged: %zu recorded host calls were not made",
-                  replay->n - inv.replay_pos);
+                  replay->n - inv->replay_pos);
   if (rc == TEA_OK) {
     res->guest_error = status != 1;
-    uint8_t **src = res->guest_error ? &inv.guest_err : &inv.response;
+    uint8_t **src = res->guest_error ? &inv->guest_err : &inv->response;
     res->output = *src;
-    res->output_len = res->guest_error ? inv.guest_err_len : inv.response_len;
+    res->output_len = res->guest_error ? inv->guest_err_len : inv->response_len;
     *src = NULL;
     if (res->guest_error && !res->output_len) {
       static const char none[] = "actor reported an error without a message";
@@ -184,17 +236,20 @@ tea_code tea_invoke_at(tea_host *h, tea_actor *a, unsigned depth, uint64_t outer
   }
 out:
   if (dl.running) tea_deadline_stop(&dl);
-  end_sessions(&inv, rc == TEA_OK && !res->guest_error && !replay, &rc, err);
-  res->host_calls = inv.host_calls;
+  res->host_calls = inv->host_calls;
   tea_error ferr;
-  tea_code frc = finish(&inv, res, rc == TEA_OK ? err : &ferr);
+  /* finish before the sessions end: it reads the transcript */
+  tea_code frc = finish(inv, res, rc == TEA_OK ? err : &ferr);
+  bool clean = rc == TEA_OK && frc == TEA_OK && !fired;
+  tea_invocation_end(inv, rc == TEA_OK && !res->guest_error && !replay, &rc, err);
   if (rc == TEA_OK) rc = frc;
-  tea_wasm_linker_free(linker);
-  tea_wasm_store_free(inv.store);
-  tea_wasi_free(wasi);
-  tea_transcript_free(&inv.transcript);
-  free(inv.response), free(inv.guest_err), free(inv.host_resp), free(inv.host_err);
-  free(inv.sessions), free(inv.begun);
+  if (pooled) {
+    tea_pool_put(h, a, pooled, clean && rc == TEA_OK); /* a run that failed is not reused */
+  } else {
+    tea_wasm_linker_free(linker);
+    tea_wasm_store_free(inv->store);
+    tea_wasi_free(wasi);
+  }
   return rc;
 }
 

@@ -132,7 +132,7 @@ static tea_code console_log(tea_wasm_host_call *c, tea_wasm_slot *s) {
   size_t n = len > MAX_LOG_LINE ? MAX_LOG_LINE : len;
   if (inv->log_bytes >= TEA_ACTOR_LOG_MAX) return TEA_OK;
   inv->log_bytes += n;
-  tea_host_log(inv->host, inv->actor->name, "console", (const char *)p, n);
+  if (!inv->probing) tea_host_log(inv->host, inv->actor->name, "console", (const char *)p, n);
   return TEA_OK;
 }
 

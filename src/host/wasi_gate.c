@@ -13,7 +13,7 @@ static int output(void *user, int stream, const uint8_t *data, size_t len) {
   if (inv->log_bytes < TEA_ACTOR_LOG_MAX) {
     size_t n = len > TEA_ACTOR_LOG_MAX - inv->log_bytes ? TEA_ACTOR_LOG_MAX - inv->log_bytes : len;
     inv->log_bytes += n;
-    tea_host_log(inv->host, inv->actor->name, stream == 2 ? "stderr" : "stdout", (const char *)data, n);
+    if (!inv->probing) tea_host_log(inv->host, inv->actor->name, stream == 2 ? "stderr" : "stdout", (const char *)data, n);
   }
   return TEA_WASI_ESUCCESS; /* dropped output still counts as written */
 }

@@ -94,11 +94,11 @@ static tea_code chain_commit(chain *ch, const tea_ledger_block *b, const tea_cid
   return TEA_OK;
 }
 
-/* Reads every stored block into ch. */
+/* Reads the stored blocks past ch's head into ch (all of them for a fresh chain). */
 static tea_code replay(tea_ledger_store *s, chain *ch, tea_error *err) {
   uint64_t n;
   tea_code c = s->ops->count(s, &n, err);
-  for (uint64_t h = 0; !c && h < n; h++) {
+  for (uint64_t h = ch->count; !c && h < n; h++) {
     uint8_t *buf;
     size_t len;
     if ((c = s->ops->get(s, h, &buf, &len, err))) break;
@@ -179,6 +179,13 @@ tea_code tea_ledger_append(tea_ledger *l, const uint8_t *buf, size_t n, tea_erro
   if (c) tea_state_rollback(l->c.st);
   else c = chain_commit(&l->c, &b, &cid, err);
   tea_ledger_block_free(&b);
+  return c;
+}
+
+tea_code tea_ledger_refresh(tea_ledger *l, uint64_t *added, tea_error *err) {
+  uint64_t before = l->c.count;
+  tea_code c = replay(l->store, &l->c, err);
+  *added = l->c.count - before;
   return c;
 }
 

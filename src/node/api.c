@@ -69,11 +69,16 @@ static void get_status(tea_node *n, tea_http_response *resp) {
   pthread_mutex_lock(&n->lock);
   uint64_t count = tea_ledger_count(n->ledger);
   const char *st = count ? own_status(n, count - 1) : "unregistered";
+  /* the head's CID lets anyone check that nodes sharing a ledger agree on it */
+  char head[TEA_CID_STR_MAX] = "";
+  tea_cid hc;
+  if (count && tea_ledger_block_cid_at(n->ledger, count - 1, &hc, NULL) == TEA_OK) tea_cid_format(&hc, head, NULL);
   int len = snprintf(body, sizeof body,
                      "{\"node\":\"%s\",\"status\":\"%s\",\"tier\":%u,\"endpoint\":\"%s\","
-                     "\"ledger_height\":%lld,\"runtime\":\"%s\",\"tpm\":\"%s\",\"actors\":[",
-                     id, st, (unsigned)n->cfg.tier, n->cfg.endpoint, (long long)count - 1, rt,
-                     tea_tpm_name(n->tpm));
+                     "\"ledger_height\":%lld,\"ledger_head\":\"%s\",\"ledger_store\":\"%s\","
+                     "\"runtime\":\"%s\",\"tpm\":\"%s\",\"actors\":[",
+                     id, st, (unsigned)n->cfg.tier, n->cfg.endpoint, (long long)count - 1, head,
+                     n->on_etcd ? "etcd" : "file", rt, tea_tpm_name(n->tpm));
   for (size_t i = 0; i < n->nactors && len < (int)sizeof body - 300; i++) {
     char cid[TEA_CID_STR_MAX];
     tea_error e;
@@ -103,14 +108,15 @@ static void get_metrics(tea_node *n, tea_http_response *resp) {
       "# TYPE tea_attest_served_total counter\ntea_attest_served_total %llu\n"
       "# TYPE tea_attestations_total counter\ntea_attestations_total %llu\n"
       "# TYPE tea_attestation_failures_total counter\ntea_attestation_failures_total %llu\n"
-      "# TYPE tea_ledger_blocks_synced_total counter\ntea_ledger_blocks_synced_total %llu\n",
+      "# TYPE tea_ledger_blocks_synced_total counter\ntea_ledger_blocks_synced_total %llu\n"
+      "# TYPE tea_ledger_blocks_watched_total counter\ntea_ledger_blocks_watched_total %llu\n",
       (unsigned long long)m->requests, (unsigned long long)m->errors,
       (unsigned long long)m->actor_calls, (unsigned long long)m->actor_failures,
       (unsigned long long)m->fuel, (double)m->latency_us_sum / 1e6,
       (unsigned long long)m->cache_hits, (unsigned long long)m->cache_misses,
       (unsigned long long)m->attest_served, (unsigned long long)m->attestations,
       (unsigned long long)m->attestation_failures,
-      (unsigned long long)m->blocks_synced);
+      (unsigned long long)m->blocks_synced, (unsigned long long)m->blocks_watched);
   resp->status = 200;
   tea_http_set_body(resp, "text/plain; version=0.0.4", body, (size_t)len);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tea/ledger.h"
 #include "tea/node.h"
 
 void tea_node_config_default(tea_node_config *c, const char *state_dir) {
@@ -15,10 +16,26 @@ void tea_node_config_default(tea_node_config *c, const char *state_dir) {
   c->tier = 1;
   snprintf(c->tpm, sizeof c->tpm, "soft");
   snprintf(c->ledger, sizeof c->ledger, "%s/ledger.log", state_dir);
+  snprintf(c->ledger_backend, sizeof c->ledger_backend, "file");
   c->max_body = 1 << 20;
   c->threads = 2;
   c->attest_interval = 30;
   c->attest_sample = 3;
+}
+
+tea_code tea_node_config_set_backend(tea_node_config *c, const char *value, tea_error *err) {
+  tea_ledger_etcd_spec spec;
+  if (strcmp(value, "file") != 0) {
+    if (strncmp(value, "etcd://", 7) != 0)
+      return tea_fail(err, TEA_ERR_ARG, "ledger backend \"%.80s\": expected file or etcd://HOST:PORT[,...][/PREFIX]",
+                      value);
+    /* parsed here too so that a bad name stops `init` and `run` at once, not at first use */
+    tea_code rc = tea_ledger_etcd_parse(value, NULL, &spec, err);
+    if (rc != TEA_OK) return rc;
+  }
+  if ((size_t)snprintf(c->ledger_backend, sizeof c->ledger_backend, "%s", value) >= sizeof c->ledger_backend)
+    return tea_fail(err, TEA_ERR_ARG, "ledger backend too long");
+  return TEA_OK;
 }
 
 typedef struct parse_ctx {
@@ -64,9 +81,16 @@ static int on_entry(void *user, const char *section, const char *name, const cha
   else if (IS("node", "endpoint")) ok = copy(c->endpoint, sizeof c->endpoint, value);
   else if (IS("node", "attest_interval")) ok = number(value, 86400, &n) && ((c->attest_interval = (unsigned)n), true);
   else if (IS("node", "attest_sample")) ok = number(value, 256, &n) && ((c->attest_sample = (unsigned)n), true);
+  else if (IS("actors", "pool")) ok = number(value, 1024, &n) && ((c->instance_pool = (unsigned)n), true);
   else if (IS("tpm", "backend")) ok = copy(c->tpm, sizeof c->tpm, value);
   else if (IS("ledger", "path")) ok = copy(c->ledger, sizeof c->ledger, value);
-  else if (IS("ledger", "peers")) ok = add_urls(c->peers, &c->npeers, value);
+  else if (IS("ledger", "backend")) {
+    tea_error e;
+    if (tea_node_config_set_backend(c, value, &e) != TEA_OK) {
+      snprintf(pc->bad, sizeof pc->bad, "[ledger] backend: %.200s", e.msg);
+      return 0;
+    }
+  } else if (IS("ledger", "peers")) ok = add_urls(c->peers, &c->npeers, value);
   else if (IS("cas", "gateways")) ok = add_urls(c->gateways, &c->ngateways, value);
   else if (IS("http", "max_body")) ok = number(value, 1ull << 30, &n) && ((c->max_body = n), true);
   else if (IS("http", "threads")) ok = number(value, 64, &n) && n > 0 && ((c->threads = (unsigned)n), true);
@@ -109,7 +133,9 @@ tea_code tea_node_config_save(const char *path, const tea_node_config *c, tea_er
           (unsigned)c->port, (unsigned)c->tier);
   if (c->endpoint[0]) fprintf(f, "endpoint = %s\n", c->endpoint);
   fprintf(f, "attest_interval = %u\nattest_sample = %u\n", c->attest_interval, c->attest_sample);
-  fprintf(f, "\n[tpm]\nbackend = %s\n\n[ledger]\npath = %s\n", c->tpm, c->ledger);
+  fprintf(f, "\n[tpm]\nbackend = %s\n\n[ledger]\nbackend = %s\n", c->tpm,
+          c->ledger_backend[0] ? c->ledger_backend : "file");
+  if (!c->ledger_backend[0] || strcmp(c->ledger_backend, "file") == 0) fprintf(f, "path = %s\n", c->ledger);
   if (c->npeers) {
     fprintf(f, "peers = ");
     for (size_t i = 0; i < c->npeers; i++) fprintf(f, "%s%s", i ? ", " : "", c->peers[i]);
@@ -120,6 +146,7 @@ tea_code tea_node_config_save(const char *path, const tea_node_config *c, tea_er
     for (size_t i = 0; i < c->ngateways; i++) fprintf(f, "%s%s", i ? ", " : "", c->gateways[i]);
     fprintf(f, "\n");
   }
+  fprintf(f, "\n[actors]\npool = %u\n", c->instance_pool);
   fprintf(f, "\n[http]\nmax_body = %zu\nthreads = %u\n", c->max_body, c->threads);
   if (c->tls_cert[0]) fprintf(f, "tls_cert = %s\ntls_key = %s\n", c->tls_cert, c->tls_key);
   bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;

@@ -28,7 +28,7 @@ typedef struct node_actor {
 typedef struct node_metrics {
   atomic_ullong requests, errors, actor_calls, actor_failures, fuel, latency_us_sum;
   atomic_ullong cache_hits, cache_misses, attest_served, attestations, attestation_failures,
-      blocks_synced;
+      blocks_synced, blocks_watched;
 } node_metrics;
 
 struct tea_node {
@@ -67,6 +67,14 @@ struct tea_node {
   uint64_t receipt_seq;
   uint8_t receipt_prev[TEA_SHA256_LEN];
   node_metrics m;
+  /* an etcd-backed ledger (watch.c): a thread watches the head key */
+  tea_ledger_etcd_spec etcd;
+  bool on_etcd, watching;
+  tea_ledger_watch *watch;
+  pthread_t watch_thread;
+  atomic_bool watch_live;          /* a watch is in place: polling etcd can wait */
+  atomic_llong etcd_refreshed_ms;  /* monotonic time of the last read of etcd's head */
+  atomic_uint etcd_failures;       /* reads of etcd that failed in a row: polling backs off */
 };
 
 /* actors.c */
@@ -87,6 +95,18 @@ tea_code node_http_get(const char *url, const char *accept, uint8_t **out, size_
                        tea_error *err);
 tea_code node_fetch_code(tea_node *n, const tea_cid *cid, uint8_t **bytes, size_t *len,
                          tea_error *err);
+/* Blocks other writers put in the shared store (etcd), verified and applied; returns
+ * how many. Then node_ledger_advanced, as after a peer sync. */
+size_t node_store_refresh(tea_node *n);
+void node_store_refreshed(tea_node *n, bool ok); /* watch.c: polling's backoff */
+void node_ledger_advanced(tea_node *n, size_t added);
+/* watch.c: the node's ledger store (file or etcd), and the watcher thread */
+tea_code node_ledger_store_open(tea_node *n, tea_ledger_store **out, tea_error *err);
+tea_code node_watch_start(tea_node *n, tea_error *err);
+void node_watch_stop(tea_node *n);
+/* Whether the periodic sync should read etcd's head itself (no live watch, or a
+ * while since the last read). */
+bool node_store_poll_due(tea_node *n);
 /* gateway.c: GET and HEAD /ipfs/{cid} */
 void node_gateway(tea_node *n, const tea_http_request *req, const char *cid_text, tea_http_response *resp);
 /* policy.c: the trust layer's questions answered from the ledger */

@@ -104,7 +104,7 @@ tea_code tea_node_open(const tea_node_config *c, const char *config_path, const 
     goto fail;
 
   tea_ledger_store *store;
-  if ((rc = tea_ledger_store_file_open(&store, c->ledger, err)) != TEA_OK) goto fail;
+  if ((rc = node_ledger_store_open(n, &store, err)) != TEA_OK) goto fail;
   /* the ledger owns its store from here on, also when opening fails */
   if ((rc = tea_ledger_open(&n->ledger, store, err)) != TEA_OK) goto fail;
   node_policy_init(&n->policy, n->ledger);
@@ -113,7 +113,7 @@ tea_code tea_node_open(const tea_node_config *c, const char *config_path, const 
   snprintf(blobs, sizeof blobs, "%s/blobs", c->state_dir);
   if ((rc = tea_blobstore_open(&n->blobs, blobs, 0, err)) != TEA_OK) goto fail;
 
-  tea_host_config hc = {.measure = measure_actor, .measure_user = n};
+  tea_host_config hc = {.measure = measure_actor, .measure_user = n, .pool_size = c->instance_pool};
   if ((rc = tea_host_new(&hc, &n->host, err)) != TEA_OK) goto fail;
   if ((rc = add_providers(n, err)) != TEA_OK) goto fail;
   if ((rc = node_receipts_load(n, err)) != TEA_OK) goto fail;
@@ -158,13 +158,16 @@ tea_code tea_node_start(tea_node *n, tea_error *err) {
   if (key) sodium_memzero(key, strlen(key));
   free(cert);
   free(key);
+  if (rc == TEA_OK && (rc = node_watch_start(n, err)) != TEA_OK) tea_node_stop(n);
   return rc;
 }
 
 uint16_t tea_node_port(const tea_node *n) { return n->http ? tea_http_port(n->http) : 0; }
 
 void tea_node_stop(tea_node *n) {
-  if (!n || !n->http) return;
+  if (!n) return;
+  node_watch_stop(n);
+  if (!n->http) return;
   tea_http_stop(n->http);
   n->http = NULL;
 }

@@ -54,8 +54,26 @@ tea_code node_fetch_code(tea_node *n, const tea_cid *cid, uint8_t **bytes, size_
   return tea_gateway_fetch(cid, sources, ns, &o, bytes, len, NULL, err);
 }
 
+size_t node_store_refresh(tea_node *n) {
+  uint64_t added = 0;
+  tea_error e;
+  pthread_mutex_lock(&n->lock);
+  tea_code rc = tea_ledger_refresh(n->ledger, &added, &e);
+  pthread_mutex_unlock(&n->lock);
+  node_store_refreshed(n, rc == TEA_OK);
+  /* an unreachable etcd is retried on the next event or tick; a block that fails
+     verification is not applied, and keeps failing, so say which */
+  if (rc != TEA_OK && rc != TEA_ERR_IO) fprintf(stderr, "teanode: ledger store: %s\n", e.msg);
+  return (size_t)added;
+}
+
+void node_ledger_advanced(tea_node *n, size_t added) {
+  atomic_fetch_add(&n->m.blocks_synced, added);
+  if (added) node_follow_upgrades(n);
+}
+
 size_t tea_node_sync(tea_node *n) {
-  size_t added = 0;
+  size_t added = node_store_poll_due(n) ? node_store_refresh(n) : 0;
   for (size_t i = 0; i < n->cfg.npeers; i++) {
     pthread_mutex_lock(&n->lock);
     uint64_t from = tea_ledger_count(n->ledger);
@@ -83,8 +101,7 @@ size_t tea_node_sync(tea_node *n) {
     }
     free(buf);
   }
-  atomic_fetch_add(&n->m.blocks_synced, added);
-  if (added) node_follow_upgrades(n);
+  node_ledger_advanced(n, added);
   return added;
 }
 
@@ -122,19 +139,27 @@ tea_code tea_node_ledger_open_copy(const char *where, const char *cache, tea_led
   *out = NULL;
   char path[TEA_NODE_PATH_MAX + 16];
   bool url = strncmp(where, "http://", 7) == 0 || strncmp(where, "https://", 8) == 0;
-  struct stat st;
-  if (url)
-    snprintf(path, sizeof path, "%s", cache);
-  else if (stat(where, &st) == 0 && S_ISDIR(st.st_mode))
-    snprintf(path, sizeof path, "%s/ledger.log", where);
-  else
-    snprintf(path, sizeof path, "%s", where);
-  /* a ledger named by path must exist: judging against a new empty file
-     would create it, and prove nothing */
-  if (!url && stat(path, &st) != 0)
-    return tea_fail(err, TEA_ERR_NOT_FOUND, "no ledger at %s", where);
   tea_ledger_store *s;
-  tea_code rc = tea_ledger_store_file_open(&s, path, err);
+  tea_code rc;
+  struct stat st;
+  if (strncmp(where, "etcd://", 7) == 0) {
+    /* the committee's etcd ledger, read (and verified) directly */
+    tea_ledger_etcd_spec spec;
+    rc = tea_ledger_etcd_parse(where, NULL, &spec, err);
+    if (rc == TEA_OK) rc = tea_ledger_store_etcd_open(&s, spec.endpoints, spec.prefix, err);
+  } else {
+    if (url)
+      snprintf(path, sizeof path, "%s", cache);
+    else if (stat(where, &st) == 0 && S_ISDIR(st.st_mode))
+      snprintf(path, sizeof path, "%s/ledger.log", where);
+    else
+      snprintf(path, sizeof path, "%s", where);
+    /* a ledger named by path must exist: judging against a new empty file
+       would create it, and prove nothing */
+    if (!url && stat(path, &st) != 0)
+      return tea_fail(err, TEA_ERR_NOT_FOUND, "no ledger at %s", where);
+    rc = tea_ledger_store_file_open(&s, path, err);
+  }
   if (rc == TEA_OK) rc = tea_ledger_open(out, s, err); /* owns s */
   if (rc == TEA_OK && url) rc = tea_node_ledger_pull(*out, where, stderr, err);
   if (rc == TEA_OK && tea_ledger_count(*out) == 0)

@@ -135,6 +135,8 @@ struct tea_wasi {
   uint32_t *env_off;
   wfd *fds;
   uint32_t nfds; /* slots allocated in fds */
+  wfd *initial;  /* the table as tea_wasi_new left it, for tea_wasi_pristine */
+  uint32_t ninitial;
   tea_wasi_output_fn output;
   tea_wasi_input_fn input;
   tea_wasi_clock_fn clock;
@@ -441,6 +443,13 @@ tea_code tea_wasi_new(const tea_wasi_config *config, tea_wasi **out, tea_error *
     f->preopen_len = (uint32_t)strlen(guest);
     if (!f->preopen) rc = tea_fail(err, TEA_ERR_NOMEM, "wasi: out of memory");
   }
+  if (rc == TEA_OK) {
+    w->ninitial = w->nfds;
+    if ((w->initial = malloc(((size_t)w->nfds + 1) * sizeof *w->initial)))
+      memcpy(w->initial, w->fds, (size_t)w->nfds * sizeof *w->fds);
+    else
+      rc = tea_fail(err, TEA_ERR_NOMEM, "wasi: out of memory");
+  }
   if (rc != TEA_OK) {
     tea_wasi_free(w);
     return rc;
@@ -449,11 +458,28 @@ tea_code tea_wasi_new(const tea_wasi_config *config, tea_wasi **out, tea_error *
   return TEA_OK;
 }
 
+bool tea_wasi_pristine(const tea_wasi *w) {
+  for (uint32_t i = 0; i < w->nfds; i++) {
+    const wfd *a = &w->fds[i];
+    if (i >= w->ninitial) {
+      if (a->used) return false;
+      continue;
+    }
+    const wfd *b = &w->initial[i];
+    if (a->used != b->used || a->stdio != b->stdio || a->filetype != b->filetype || a->host != b->host ||
+        a->base != b->base || a->inh != b->inh || a->preopen != b->preopen || a->dir != b->dir ||
+        a->dir_next != b->dir_next)
+      return false;
+  }
+  return true;
+}
+
 void tea_wasi_free(tea_wasi *w) {
   if (!w) return;
   for (uint32_t i = 0; i < w->nfds; i++)
     if (w->fds[i].used) wfd_close(&w->fds[i]);
   free(w->fds);
+  free(w->initial);
   free(w->args);
   free(w->arg_off);
   free(w->env);

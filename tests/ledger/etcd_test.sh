@@ -20,41 +20,21 @@ if ! command -v etcd >/dev/null 2>&1; then
   exit 1
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/tea-etcd.XXXXXX") || exit 1
-pids=""
+root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/scripts/lib/etcd.sh"
 cleanup() {
-  for p in $pids; do kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
+  etcd_cluster_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT PIPE TERM
 cd "$work" || exit 1
 
-# ports in a range of our own, different every run, so parallel runs do not collide
-base=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000))
-cluster=""
-for i in 1 2 3; do cluster="$cluster${cluster:+,}m$i=http://127.0.0.1:$((base + 10 + i))"; done
-for i in 1 2 3; do
-  c=http://127.0.0.1:$((base + i))
-  p=http://127.0.0.1:$((base + 10 + i))
-  etcd --name m$i --data-dir "$work/m$i" --listen-client-urls "$c" --advertise-client-urls "$c" \
-    --listen-peer-urls "$p" --initial-advertise-peer-urls "$p" --initial-cluster "$cluster" \
-    --initial-cluster-state new --initial-cluster-token "tea-$base" \
-    --heartbeat-interval 50 --election-timeout 500 >"$work/m$i.log" 2>&1 &
-  pids="$pids $!"
-done
-first_pid=$(echo $pids | cut -d' ' -f1)
-export TEA_LEDGER_ETCD="http://127.0.0.1:$((base + 1)),http://127.0.0.1:$((base + 2)),http://127.0.0.1:$((base + 3))"
-export TEA_LEDGER_DIR="$work/L"
-
-ready=no
-for _ in $(seq 1 100); do
-  if curl -sf "http://127.0.0.1:$((base + 1))/health" 2>/dev/null | grep -q '"true"'; then ready=yes; break; fi
-  sleep 0.1
-done
-if [ "$ready" = yes ]; then echo "ok 1 - 3-member etcd cluster up"; else
+if etcd_cluster_start "$work"; then echo "ok 1 - 3-member etcd cluster up"; else
   echo "not ok 1 - etcd did not become healthy"; tail -n 5 "$work/m1.log" | sed 's/^/# /'; exit 1
 fi
+export TEA_LEDGER_ETCD="$ETCD_URLS"
+export TEA_LEDGER_DIR="$work/L"
 
 for k in c1 c2 c3; do "$T" ledger keygen --out $k >$k.pub || exit 1; done
 if "$T" ledger init --member "$(cat c1.pub)" --member "$(cat c2.pub)" --member "$(cat c3.pub)" \
@@ -91,7 +71,7 @@ echo "# $cas of 10 losers got past the height check and lost the compare-and-swa
 if [ "$bad" -eq 0 ]; then echo "ok 3 - racing approvals: exactly one block per height (10 races)"; else
   echo "not ok 3 - $bad of 10 races went wrong"; fi
 
-kill -9 "$first_pid"
+etcd_member_kill 1
 if "$T" ledger propose --key c1 --key c2 >out 2>&1 && grep -q "appended" out; then
   echo "ok 4 - appends continue with the first member killed"
 else

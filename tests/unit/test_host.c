@@ -97,9 +97,10 @@ static tea_code fixed_clock(void *user, uint32_t id, uint64_t *ns) {
   return TEA_OK;
 }
 
-static int setup_world(void **state) {
+static int setup_world_with_pool(void **state, uint32_t pool_size) {
   world *w = calloc(1, sizeof *w);
-  tea_host_config cfg = {.measure = measure, .measure_user = w, .log = log_fn, .log_user = w, .now = fixed_now};
+  tea_host_config cfg = {.measure = measure, .measure_user = w, .log = log_fn, .log_user = w, .now = fixed_now,
+                         .pool_size = pool_size};
   tea_error err;
   assert_int_equal(tea_host_new(&cfg, &w->host, &err), TEA_OK);
   snprintf(w->state_dir, sizeof w->state_dir, "/tmp/tea-test-host-XXXXXX");
@@ -123,6 +124,11 @@ static int setup_world(void **state) {
   *state = w;
   return 0;
 }
+
+static int setup_world(void **state) { return setup_world_with_pool(state, 0); }
+/* The same tests again with an instance pool: every containment and every
+ * answer must be the same as with fresh instances. */
+static int setup_world_pooled(void **state) { return setup_world_with_pool(state, 4); }
 
 static int teardown_world(void **state) {
   world *w = *state;
@@ -894,6 +900,108 @@ static void test_concurrent_invocations(void **state) {
   }
 }
 
+/* ---- the instance pool ----------------------------------------------------- */
+
+typedef struct pool_case {
+  const char *file, *op, *input;
+  const char *const *caps;
+  size_t ncaps;
+} pool_case;
+
+/* Fresh and pooled instances give the same output, fuel and transcript, call
+ * after call, while the pool keeps and reuses one instance. */
+static void test_pool_matches_fresh(void **state) {
+  world *fresh = *state, *pooled;
+  assert_int_equal(setup_world_pooled((void **)&pooled), 0);
+  static const char *const io[] = {"tea:clock", "tea:random"};
+  const pool_case cases[] = {
+      {"grow", "x", "", NULL, 0},          {"leak", "x", "", NULL, 0},
+      {"hello", "hello", "pool", CAP_LOG, 1}, {"wordcount", "count", "one two two", NULL, 0},
+      {"wasi_io", "time", "", io, 2},      {"wapc_raw", "echo", "abc", CAP_LOG, 1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const pool_case *c = &cases[i];
+    if (!have(c->file)) continue;
+    actor_opts o = {.claimed = c->caps, .nclaimed = c->ncaps, .approved = c->caps, .napproved = c->ncaps};
+    tea_actor *fa = must_load(fresh, c->file, c->file, &o), *pa = must_load(pooled, c->file, c->file, &o);
+    tea_invoke_result want;
+    tea_error err;
+    if (invoke(fresh, fa, c->op, c->input, &want, &err) != TEA_OK) fail_msg("%s: %s", c->file, err.msg);
+    for (int k = 0; k < 4; k++) {
+      tea_invoke_result got;
+      assert_int_equal(invoke(pooled, pa, c->op, c->input, &got, &err), TEA_OK);
+      assert_int_equal(got.guest_error, want.guest_error);
+      assert_int_equal(got.output_len, want.output_len);
+      assert_memory_equal(got.output, want.output, want.output_len);
+      assert_int_equal(got.fuel_used, want.fuel_used);
+      assert_int_equal(got.transcript_len, want.transcript_len);
+      assert_memory_equal(got.transcript_hash, want.transcript_hash, 32);
+      tea_invoke_result_free(&got);
+      assert_int_equal(tea_actor_pooled(pa), 1);
+    }
+    assert_int_equal(tea_actor_pooled(fa), 0);
+    tea_invoke_result_free(&want);
+  }
+  if (have("grow")) { /* what a reset must undo, spelled out */
+    tea_actor *a = tea_host_find(pooled->host, "grow");
+    tea_invoke_result r;
+    tea_error err;
+    assert_int_equal(invoke(pooled, a, "x", "", &r, &err), TEA_OK);
+    assert_output(&r, "2112ok");
+    tea_invoke_result_free(&r);
+  }
+  teardown_world((void **)&pooled);
+}
+
+/* A run that fails (trap, fuel, deadline) leaves nothing in the pool; the
+ * next run still works. An actor whose initializer writes to the log is
+ * never pooled: each run logs the line as a fresh instance would. */
+static void test_pool_drops_failures(void **state) {
+  world *w = *state;
+  actor_opts o = {.limits = {.fuel = 2000000, .deadline_ms = 2000}};
+  tea_actor *loop = must_load(w, "loop", "loop", &o), *oob = must_load(w, "oob", "oob", &o);
+  tea_invoke_result r;
+  tea_error err;
+  assert_int_equal(invoke(w, loop, "x", "", &r, &err), TEA_ERR_LIMIT);
+  tea_invoke_result_free(&r);
+  assert_int_equal(tea_actor_pooled(loop), 0);
+  assert_int_equal(invoke(w, oob, "x", "", &r, &err), TEA_ERR_TRAP);
+  tea_invoke_result_free(&r);
+  assert_int_equal(tea_actor_pooled(oob), 0);
+  tea_actor *il = must_load(w, "initlog", "initlog", &o);
+  for (int k = 0; k < 3; k++) {
+    assert_int_equal(invoke(w, il, "x", "", &r, &err), TEA_OK);
+    assert_output(&r, "init");
+    tea_invoke_result_free(&r);
+  }
+  assert_int_equal(tea_actor_pooled(il), 0);
+  size_t lines = 0;
+  for (const char *p = w->log; (p = strstr(p, "initlog/console:init")); p++) lines++;
+  assert_int_equal(lines, 3);
+  assert_host_unharmed(w);
+}
+
+/* A reloaded actor's idle instances (old code) are dropped. */
+static void test_pool_reload_drops_old(void **state) {
+  world *w = *state;
+  actor_opts o = {0};
+  tea_actor *a = must_load(w, "leak", "same", &o);
+  tea_invoke_result r;
+  tea_error err;
+  assert_int_equal(invoke(w, a, "x", "", &r, &err), TEA_OK);
+  tea_invoke_result_free(&r);
+  assert_int_equal(tea_actor_pooled(a), 1);
+  tea_actor *b = must_load(w, "grow", "same", &o);
+  assert_int_equal(tea_actor_pooled(a), 0);
+  assert_int_equal(invoke(w, a, "x", "", &r, &err), TEA_OK); /* in flight on the old record: still fine */
+  assert_output(&r, "11");
+  tea_invoke_result_free(&r);
+  assert_int_equal(tea_actor_pooled(a), 0);
+  assert_int_equal(invoke(w, b, "x", "", &r, &err), TEA_OK);
+  assert_output(&r, "2112ok");
+  tea_invoke_result_free(&r);
+}
+
 static void test_sign_inspect_roundtrip(void **state) {
   (void)state;
   size_t len, slen, slen2;
@@ -953,6 +1061,33 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_replay, setup_world, teardown_world),
       cmocka_unit_test_setup_teardown(test_replay_keyvalue_writes_nothing, setup_world, teardown_world),
       cmocka_unit_test_setup_teardown(test_concurrent_invocations, setup_world, teardown_world),
+      cmocka_unit_test_setup_teardown(test_pool_matches_fresh, setup_world, teardown_world),
+      cmocka_unit_test_setup_teardown(test_pool_drops_failures, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_pool_reload_drops_old, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_load_and_run_hello, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_tampered_bytes, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_bad_signature_and_alg, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_claim_time_issuer_revision, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_claimed_but_not_approved, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_undeclared_capability, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_link_time_grants, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_infinite_loop, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_memory_bomb, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_deep_recursion, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_out_of_bounds, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_oversized_output_and_input, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_too_many_host_calls, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_transcript_budget, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_fresh_instance_per_request, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_wapc_raw_guest, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_counter_commits_only_on_success, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_wordcount, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_aggregate_reads_blob, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_actor_calls, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_wasi_gated, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_replay, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_replay_keyvalue_writes_nothing, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_concurrent_invocations, setup_world_pooled, teardown_world),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

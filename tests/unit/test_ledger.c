@@ -835,6 +835,53 @@ static void test_file_store(void **state) {
   unlink(path);
 }
 
+/* A store another writer appends to (etcd, shared by nodes and the committee): refresh
+ * reads only what is past the head, verifies it like a block from a peer, and stops at
+ * a block that fails, keeping the good ones before it. */
+static void test_refresh_shared_store(void **state) {
+  fx *f = *state;
+  for (int i = 0; i < 3; i++) {
+    tea_ledger_slice t = actor_tx(f, TEA_TX_ACTOR_REGISTER, i == 0 ? "a" : i == 1 ? "b" : "c", 1, 1);
+    commit_ok(f, &t, 1);
+  }
+  tea_ledger_store *s;
+  tea_ledger *reader;
+  assert_int_equal(tea_ledger_store_mem_open(&s, NULL), TEA_OK);
+  assert_int_equal(tea_ledger_open(&reader, s, NULL), TEA_OK); /* reader owns s; s stays valid */
+  uint64_t added = 99;
+  tea_error err = {0};
+  assert_int_equal(tea_ledger_refresh(reader, &added, &err), TEA_OK);
+  assert_int_equal(added, 0);
+  /* the other writer: blocks 0..2 straight into the store */
+  for (uint64_t h = 0; h < 3; h++) {
+    uint8_t *b;
+    size_t n;
+    assert_int_equal(tea_ledger_block_bytes(f->l, h, &b, &n, NULL), TEA_OK);
+    assert_int_equal(s->ops->append(s, h, b, n, NULL), TEA_OK);
+    free(b);
+  }
+  assert_int_equal(tea_ledger_refresh(reader, &added, &err), TEA_OK);
+  assert_int_equal(added, 3);
+  assert_int_equal(tea_ledger_count(reader), 3);
+  tea_ledger_actor a;
+  assert_int_equal(tea_ledger_actor_at(reader, "b", 2, &a, NULL), TEA_OK);
+  assert_int_equal(tea_ledger_refresh(reader, &added, &err), TEA_OK);
+  assert_int_equal(added, 0);
+  /* block 3 with one byte of a signature changed, then nothing more is applied */
+  uint8_t *b;
+  size_t n;
+  assert_int_equal(tea_ledger_block_bytes(f->l, 3, &b, &n, NULL), TEA_OK);
+  b[n - 5] ^= 1;
+  assert_int_equal(s->ops->append(s, 3, b, n, NULL), TEA_OK);
+  free(b);
+  assert_int_not_equal(tea_ledger_refresh(reader, &added, &err), TEA_OK);
+  assert_int_equal(added, 0);
+  assert_non_null(strstr(err.msg, "stored block 3"));
+  assert_int_equal(tea_ledger_count(reader), 3);
+  assert_int_equal(tea_ledger_actor_at(reader, "c", 2, &a, NULL), TEA_ERR_NOT_FOUND);
+  tea_ledger_close(reader);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_genesis_and_chain, setup, teardown),
@@ -854,6 +901,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_many_blocks_query, setup, teardown),
       cmocka_unit_test_setup_teardown(test_propose_approve, setup, teardown),
       cmocka_unit_test_setup_teardown(test_file_store, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_refresh_shared_store, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

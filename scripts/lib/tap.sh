@@ -1,0 +1,9 @@
+# Sourced by test scripts: TAP lines ("ok N - what", "not ok N - what") and the plan.
+#   check WHAT 'SHELL CONDITION'   ok when the condition (eval'd) holds
+#   tap_finish                     prints "1..N"; its status is 0 only if nothing failed
+tap_n=0
+tap_failed=0
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $1"; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+tap_finish() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
