@@ -412,6 +412,9 @@ tea_code tea_verdict_decode(const uint8_t *buf, size_t len, tea_verdict *v, tea_
 /* ---------------------------------------------------------------- receipts */
 
 #define TEA_RECEIPT_MAX_PROVIDERS 64
+/* Receipts signed together share one signature over a Merkle tree of their
+ * hashes (tea_receipt_sign_batch): at most 2^16 in a batch. */
+#define TEA_RECEIPT_MAX_PATH 16
 #define TEA_RECEIPT_TEXT_MAX 256
 
 typedef struct tea_receipt {
@@ -440,6 +443,11 @@ typedef struct tea_receipt {
   uint8_t prev[TEA_SHA256_LEN]; /* hash of the previous receipt (zeros for the first) */
   bool has_quote;
   tea_evidence quote; /* evidence whose qualifying data is the receipt hash */
+  /* From the receipt hash up to the signed root, when the receipt was signed in a
+     batch: per level a side byte (0: the sibling is on the left, 1: on the right)
+     and the sibling's hash. Empty: the signature is over the receipt hash itself. */
+  size_t path_len;
+  uint8_t path[TEA_RECEIPT_MAX_PATH][1 + TEA_SHA256_LEN];
   uint8_t sig[TEA_ED25519_SIG_LEN];
 } tea_receipt;
 
@@ -450,6 +458,15 @@ void tea_receipt_free(tea_receipt *r);
  * receipt's prev holds and what an attached quote's qualifying data is. */
 tea_code tea_receipt_hash(const tea_receipt *r, uint8_t out[TEA_SHA256_LEN], tea_error *err);
 tea_code tea_receipt_sign(tea_receipt *r, const tea_node_keys *keys, tea_error *err);
+/* Signs n receipts with one signature: over the root of a Merkle tree whose leaves are
+ * their hashes (inner nodes: SHA-256 over a domain tag and the two children; an odd
+ * node is carried up unchanged). Each receipt gets the signature and its path. A
+ * batch of one is exactly tea_receipt_sign. Sets each receipt's node key. */
+tea_code tea_receipt_sign_batch(tea_receipt *const *receipts, size_t n, const tea_node_keys *keys,
+                                tea_error *err);
+/* The root the receipt's signature covers: its hash (tea_receipt_hash) folded up its path. */
+tea_code tea_receipt_signed_root(const tea_receipt *r, const uint8_t hash[TEA_SHA256_LEN],
+                                 uint8_t root[TEA_SHA256_LEN], tea_error *err);
 /* Attaches a TPM quote over the node's PCRs with the receipt hash as qualifying data. */
 tea_code tea_receipt_attach_quote(tea_receipt *r, tea_tpm *t, const tea_eventlog *log, tea_error *err);
 tea_code tea_receipt_encode(const tea_receipt *r, uint8_t **out, size_t *out_len, tea_error *err);

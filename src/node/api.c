@@ -93,8 +93,15 @@ static void get_status(tea_node *n, tea_http_response *resp) {
 }
 
 static void get_metrics(tea_node *n, tea_http_response *resp) {
-  char body[2048];
+  char body[2560];
   node_metrics *m = &n->m;
+  uint64_t batches = 0, batched = 0;
+  if (n->receipt_fd >= 0) {
+    pthread_mutex_lock(&n->sign_lock);
+    batches = n->receipt_batches;
+    batched = n->receipt_batched;
+    pthread_mutex_unlock(&n->sign_lock);
+  }
   int len = snprintf(
       body, sizeof body,
       "# TYPE tea_requests_total counter\ntea_requests_total %llu\n"
@@ -109,14 +116,17 @@ static void get_metrics(tea_node *n, tea_http_response *resp) {
       "# TYPE tea_attestations_total counter\ntea_attestations_total %llu\n"
       "# TYPE tea_attestation_failures_total counter\ntea_attestation_failures_total %llu\n"
       "# TYPE tea_ledger_blocks_synced_total counter\ntea_ledger_blocks_synced_total %llu\n"
-      "# TYPE tea_ledger_blocks_watched_total counter\ntea_ledger_blocks_watched_total %llu\n",
+      "# TYPE tea_ledger_blocks_watched_total counter\ntea_ledger_blocks_watched_total %llu\n"
+      "# TYPE tea_receipt_signatures_total counter\ntea_receipt_signatures_total %llu\n"
+      "# TYPE tea_receipts_signed_total counter\ntea_receipts_signed_total %llu\n",
       (unsigned long long)m->requests, (unsigned long long)m->errors,
       (unsigned long long)m->actor_calls, (unsigned long long)m->actor_failures,
       (unsigned long long)m->fuel, (double)m->latency_us_sum / 1e6,
       (unsigned long long)m->cache_hits, (unsigned long long)m->cache_misses,
       (unsigned long long)m->attest_served, (unsigned long long)m->attestations,
       (unsigned long long)m->attestation_failures,
-      (unsigned long long)m->blocks_synced, (unsigned long long)m->blocks_watched);
+      (unsigned long long)m->blocks_synced, (unsigned long long)m->blocks_watched,
+      (unsigned long long)batches, (unsigned long long)batched);
   resp->status = 200;
   tea_http_set_body(resp, "text/plain; version=0.0.4", body, (size_t)len);
 }

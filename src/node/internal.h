@@ -64,6 +64,12 @@ struct tea_node {
   /* the receipt chain's head (receipts.c), under its own lock */
   pthread_mutex_t receipt_lock;
   int receipt_fd; /* STATE/receipts.log, open while the node runs */
+  /* receipts waiting for a batch signature (receipts.c: sign_grouped) */
+  pthread_mutex_t sign_lock;
+  pthread_cond_t sign_done;
+  struct node_signing *sign_queue;
+  bool signing;
+  uint64_t receipt_batches, receipt_batched; /* under sign_lock, for /metrics */
   uint64_t receipt_seq;
   uint8_t receipt_prev[TEA_SHA256_LEN];
   node_metrics m;

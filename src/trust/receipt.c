@@ -22,10 +22,14 @@ void tea_receipt_free(tea_receipt *r) {
   r->has_quote = false;
 }
 
-static void put_body(tea_cbor_enc *e, const tea_receipt *r, size_t extra) {
+/* The body (what the receipt hash covers) or, whole, the body with the signature, its
+ * path and an attached quote (the encoding). */
+static void put_receipt(tea_cbor_enc *e, const tea_receipt *r, bool whole) {
   size_t np = r->nproviders <= TEA_RECEIPT_MAX_PROVIDERS ? r->nproviders : 0;
   size_t nl = r->nonce_len <= sizeof r->nonce ? r->nonce_len : 0;
-  tea_cbor_begin_map(e, BODY_FIELDS + extra);
+  size_t npath = whole && r->path_len <= TEA_RECEIPT_MAX_PATH ? r->path_len : 0;
+  bool quote = whole && r->has_quote;
+  tea_cbor_begin_map(e, BODY_FIELDS + (whole ? 1 : 0) + (npath ? 1 : 0) + (quote ? 1 : 0));
   /* in canonical key order (shorter first, then bytewise), so the encoder has nothing
      to sort on the request path; it would sort them otherwise */
   tea_cbor_put_cstr(e, "v");
@@ -36,10 +40,20 @@ static void put_body(tea_cbor_enc *e, const tea_receipt *r, size_t extra) {
   tea_cbor_put_cstr(e, r->cid);
   tea_cbor_put_cstr(e, "seq");
   tea_cbor_put_uint(e, r->seq);
+  if (whole) {
+    tea_cbor_put_cstr(e, "sig");
+    tea_cbor_put_bytes(e, r->sig, TEA_ED25519_SIG_LEN);
+  }
   tea_cbor_put_cstr(e, "fuel");
   tea_cbor_put_uint(e, r->fuel);
   tea_cbor_put_cstr(e, "node");
   tea_cbor_put_bytes(e, r->node, TEA_ED25519_PK_LEN);
+  if (npath) {
+    tea_cbor_put_cstr(e, "path");
+    tea_cbor_begin_array(e, npath);
+    for (size_t i = 0; i < npath; i++) tea_cbor_put_bytes(e, r->path[i], sizeof r->path[i]);
+    tea_cbor_end(e);
+  }
   tea_cbor_put_cstr(e, "prev");
   tea_cbor_put_bytes(e, r->prev, TEA_SHA256_LEN);
   tea_cbor_put_cstr(e, "time");
@@ -54,6 +68,10 @@ static void put_body(tea_cbor_enc *e, const tea_receipt *r, size_t extra) {
   tea_cbor_put_bytes(e, r->input, TEA_SHA256_LEN);
   tea_cbor_put_cstr(e, "nonce");
   tea_cbor_put_bytes(e, r->nonce, nl);
+  if (quote) {
+    tea_cbor_put_cstr(e, "quote");
+    tea_evidence_put(e, &r->quote);
+  }
   tea_cbor_put_cstr(e, "height");
   tea_cbor_put_uint(e, r->height);
   tea_cbor_put_cstr(e, "issuer");
@@ -81,7 +99,7 @@ static void put_body(tea_cbor_enc *e, const tea_receipt *r, size_t extra) {
 tea_code tea_receipt_hash(const tea_receipt *r, uint8_t out[TEA_SHA256_LEN], tea_error *err) {
   tea_cbor_enc e;
   tea_cbor_enc_init(&e);
-  put_body(&e, r, 0);
+  put_receipt(&e, r, false);
   tea_cbor_end(&e);
   uint8_t *buf;
   size_t len;
@@ -94,10 +112,7 @@ tea_code tea_receipt_hash(const tea_receipt *r, uint8_t out[TEA_SHA256_LEN], tea
 }
 
 tea_code tea_receipt_sign(tea_receipt *r, const tea_node_keys *keys, tea_error *err) {
-  memcpy(r->node, keys->ed_pk, TEA_ED25519_PK_LEN);
-  uint8_t h[TEA_SHA256_LEN];
-  tea_code rc = tea_receipt_hash(r, h, err);
-  return rc ? rc : tea_trust_sign(keys->ed_sk, h, r->sig, err);
+  return tea_receipt_sign_batch(&r, 1, keys, err);
 }
 
 tea_code tea_receipt_attach_quote(tea_receipt *r, tea_tpm *t, const tea_eventlog *log, tea_error *err) {
@@ -121,13 +136,7 @@ tea_code tea_receipt_attach_quote(tea_receipt *r, tea_tpm *t, const tea_eventlog
 tea_code tea_receipt_encode(const tea_receipt *r, uint8_t **out, size_t *out_len, tea_error *err) {
   tea_cbor_enc e;
   tea_cbor_enc_init(&e);
-  put_body(&e, r, r->has_quote ? 2 : 1);
-  if (r->has_quote) {
-    tea_cbor_put_cstr(&e, "quote");
-    tea_evidence_put(&e, &r->quote);
-  }
-  tea_cbor_put_cstr(&e, "sig");
-  tea_cbor_put_bytes(&e, r->sig, TEA_ED25519_SIG_LEN);
+  put_receipt(&e, r, true);
   tea_cbor_end(&e);
   tea_code rc = tea_cbor_enc_finish(&e, out, out_len, err);
   tea_cbor_enc_free(&e);
@@ -137,7 +146,7 @@ tea_code tea_receipt_encode(const tea_receipt *r, uint8_t **out, size_t *out_len
 static const char *const field_names[] = {
     "type", "v",      "node",    "runtime", "runtime_version", "actor", "cid",        "issuer",
     "revision", "providers", "height", "block", "request", "nonce", "input", "output", "transcript",
-    "fuel", "status", "time",    "seq",     "prev",            "quote", "sig",   "op",
+    "fuel", "status", "time",    "seq",     "prev",            "quote", "sig",   "op",    "path",
 };
 #define NFIELDS (sizeof field_names / sizeof field_names[0])
 
@@ -188,6 +197,16 @@ static tea_code read_field(tea_cbor_reader *r, unsigned f, tea_receipt *x, tea_e
     return TEA_OK;
   case 23: return tea_trust_read_fixed(r, x->sig, TEA_ED25519_SIG_LEN, "sig", err);
   case 24: return tea_trust_read_cstr(r, x->op, sizeof x->op, "op", err);
+  case 25:
+    if ((rc = tea_cbor_read_array(r, &n, err))) return rc;
+    if (n == 0 || n > TEA_RECEIPT_MAX_PATH)
+      return tea_fail(err, TEA_ERR_INVALID, "receipt: a path of %llu levels", (unsigned long long)n);
+    for (size_t i = 0; i < n; i++) {
+      if ((rc = tea_trust_read_fixed(r, x->path[i], sizeof x->path[i], "path", err))) return rc;
+      if (x->path[i][0] > 1) return tea_fail(err, TEA_ERR_INVALID, "receipt: path side must be 0 or 1");
+    }
+    x->path_len = (size_t)n;
+    return TEA_OK;
   }
   return tea_fail(err, TEA_ERR_INVALID, "receipt: unknown field");
 }
@@ -199,7 +218,7 @@ tea_code tea_receipt_decode(const uint8_t *buf, size_t len, tea_receipt *x, tea_
   tea_code rc = tea_cbor_reader_init(&r, buf, len, err);
   if (!rc) rc = tea_cbor_read_map(&r, &n, err);
   if (rc) return rc;
-  if (n != BODY_FIELDS + 1 && n != BODY_FIELDS + 2)
+  if (n < BODY_FIELDS + 1 || n > BODY_FIELDS + 3)
     return tea_fail(err, TEA_ERR_INVALID, "receipt: %llu fields", (unsigned long long)n);
   uint32_t seen = 0;
   for (uint64_t i = 0; i < n; i++) {
@@ -219,8 +238,8 @@ tea_code tea_receipt_decode(const uint8_t *buf, size_t len, tea_receipt *x, tea_
     }
     if ((rc = read_field(&r, f, x, err))) goto fail;
   }
-  /* Every field but the quote is required. */
-  if ((seen | (1u << 22)) != (1u << NFIELDS) - 1) {
+  /* Every field but the quote and the path is required. */
+  if ((seen | (1u << 22) | (1u << 25)) != (1u << NFIELDS) - 1) {
     rc = tea_fail(err, TEA_ERR_INVALID, "receipt: missing fields");
     goto fail;
   }

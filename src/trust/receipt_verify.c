@@ -110,14 +110,14 @@ static void check_replay(const tea_receipt *r, const tea_receipt_verify_opts *o,
  * two receipts can tell whether the node skipped, reordered or forked its history.
  * The previous receipt must itself be signed by the same node. */
 static void check_chain(const tea_receipt *r, const tea_receipt *prev, tea_receipt_report *rep) {
-  uint8_t h[TEA_SHA256_LEN];
+  uint8_t h[TEA_SHA256_LEN], root[TEA_SHA256_LEN];
   tea_error e;
   tea_error_clear(&e);
   if (memcmp(prev->node, r->node, TEA_ED25519_PK_LEN) != 0)
     set(rep, TEA_RC_CHAIN, TEA_CHECK_FAIL, "previous receipt is from another node");
-  else if (tea_receipt_hash(prev, h, &e))
+  else if (tea_receipt_hash(prev, h, &e) || tea_receipt_signed_root(prev, h, root, &e))
     set(rep, TEA_RC_CHAIN, TEA_CHECK_FAIL, "%s", e.msg);
-  else if (!tea_trust_sig_ok(prev->node, h, prev->sig))
+  else if (!tea_trust_sig_ok(prev->node, root, prev->sig))
     set(rep, TEA_RC_CHAIN, TEA_CHECK_FAIL, "previous receipt is not signed by the node");
   else if (prev->seq == UINT64_MAX || r->seq != prev->seq + 1)
     set(rep, TEA_RC_CHAIN, TEA_CHECK_FAIL, "seq %" PRIu64 " does not follow %" PRIu64, r->seq, prev->seq);
@@ -137,11 +137,14 @@ tea_code tea_receipt_verify(const tea_policy *p, const tea_receipt *r, const tea
   tea_error_clear(&e);
   uint64_t h = r->height;
 
-  uint8_t hash[TEA_SHA256_LEN];
+  uint8_t hash[TEA_SHA256_LEN], root[TEA_SHA256_LEN];
   tea_code rc = tea_receipt_hash(r, hash, &e);
+  if (!rc) rc = tea_receipt_signed_root(r, hash, root, &e);
   if (rc) set(rep, TEA_RC_SIGNATURE, TEA_CHECK_FAIL, "%s", e.msg);
-  else if (!tea_trust_sig_ok(r->node, hash, r->sig))
+  else if (!tea_trust_sig_ok(r->node, root, r->sig))
     set(rep, TEA_RC_SIGNATURE, TEA_CHECK_FAIL, "not signed by the node key it names");
+  else if (r->path_len)
+    set(rep, TEA_RC_SIGNATURE, TEA_CHECK_PASS, "signed by the node key (in a batch of up to %u)", 1u << r->path_len);
   else
     set(rep, TEA_RC_SIGNATURE, TEA_CHECK_PASS, "signed by the node key");
 

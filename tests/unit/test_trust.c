@@ -718,6 +718,79 @@ static void test_receipt_codec(void **state) {
   assert_memory_equal(h1, h2, 32);
 }
 
+/* Receipts signed in a batch share one signature over a Merkle root: each
+ * verifies on its own (after an encode/decode round trip), for every batch
+ * size; a changed sibling, a flipped side, a path taken from another receipt
+ * of the batch, a dropped level or a changed field each fail the signature. */
+static void test_receipt_batch(void **state) {
+  fx *f = *state;
+  enum { MAX = 9 };
+  tea_receipt rs[MAX];
+  tea_receipt *ptrs[MAX];
+  for (size_t n = 1; n <= MAX; n++) {
+    for (size_t i = 0; i < n; i++) {
+      make_receipt(f, &rs[i]);
+      rs[i].seq = 100 + i; /* each leaf differs */
+      ptrs[i] = &rs[i];
+    }
+    assert_int_equal(tea_receipt_sign_batch(ptrs, n, &f->keys, NULL), TEA_OK);
+    size_t depth = 0;
+    while (((size_t)1 << depth) < n) depth++;
+    for (size_t i = 0; i < n; i++) {
+      tea_receipt_report rep;
+      assert_true(rs[i].path_len <= depth);
+      assert_memory_equal(rs[i].sig, rs[0].sig, TEA_ED25519_SIG_LEN);
+      verify_receipt(f, &rs[i], 0, &rep);
+      if (!rep.pass) fail_msg("batch of %zu, receipt %zu: %s", n, i, rep.detail[TEA_RC_SIGNATURE]);
+    }
+    if (n == 1) {
+      /* a batch of one is an ordinary signature */
+      tea_receipt single = rs[0];
+      assert_int_equal(tea_receipt_sign(&single, &f->keys, NULL), TEA_OK);
+      assert_int_equal(single.path_len, 0);
+      assert_memory_equal(single.sig, rs[0].sig, TEA_ED25519_SIG_LEN);
+      continue;
+    }
+    tea_receipt_report rep;
+    tea_receipt x = rs[n - 1];
+    x.path[0][1 + 7] ^= 1;
+    verify_receipt(f, &x, 0, &rep);
+    assert_only(&rep, TEA_RC_SIGNATURE, "path sibling");
+    x = rs[n - 1];
+    x.path[0][0] ^= 1;
+    verify_receipt(f, &x, 0, &rep);
+    assert_only(&rep, TEA_RC_SIGNATURE, "path side");
+    x = rs[0];
+    memcpy(x.path, rs[1].path, sizeof x.path);
+    x.path_len = rs[1].path_len;
+    verify_receipt(f, &x, 0, &rep);
+    assert_only(&rep, TEA_RC_SIGNATURE, "another receipt's path");
+    x = rs[0];
+    x.path_len--;
+    if (x.path_len) {
+      verify_receipt(f, &x, 0, &rep);
+      assert_only(&rep, TEA_RC_SIGNATURE, "a level dropped");
+    }
+    x = rs[1];
+    x.fuel++;
+    verify_receipt(f, &x, 0, &rep);
+    assert_false(rep.pass);
+    assert_int_equal(rep.result[TEA_RC_SIGNATURE], TEA_CHECK_FAIL);
+  }
+  /* the decoder refuses a path side other than 0 or 1 */
+  tea_receipt y = rs[0];
+  y.path[0][0] = 2;
+  uint8_t *buf;
+  size_t len;
+  assert_int_equal(tea_receipt_encode(&y, &buf, &len, NULL), TEA_OK);
+  tea_receipt back;
+  tea_error err;
+  assert_int_equal(tea_receipt_decode(buf, len, &back, &err), TEA_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "side"));
+  free(buf);
+  assert_int_equal(tea_receipt_sign_batch(ptrs, 0, &f->keys, &err), TEA_ERR_ARG);
+}
+
 static void test_receipt_chain(void **state) {
   fx *f = *state;
   tea_receipt a, b;
@@ -938,6 +1011,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_receipt_fields, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receipt_codec, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receipt_chain, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_receipt_batch, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receipt_quote, setup, teardown),
       cmocka_unit_test_setup_teardown(test_seal, setup, teardown),
       cmocka_unit_test_setup_teardown(test_node_keys_file, setup, teardown),
