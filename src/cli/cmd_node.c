@@ -404,16 +404,17 @@ static uint8_t *read_all(const char *path, size_t *len) {
 
 static void call_usage(FILE *f) {
   fprintf(f,
-          "usage: teanode call [--node URL] [--input FILE] [--encrypt] [--receipt FILE] [--ledger FILE]\n"
+          "usage: teanode call [--node URL]... [--input FILE] [--encrypt] [--receipt FILE] [--ledger FILE]\n"
           "                    [--transcript FILE] [--no-verify] ACTOR OP\n"
+          "Runs OP of ACTOR on a node and prints the output, after verifying the node's receipt\n"
+          "against the ledger (kept in --ledger FILE, default ./tea-client-ledger.dat, synced from the node\n"
+          "and checked block by block). --no-verify skips the check and says so.\n"
+          "Without --node, picks the nearest node the ledger lists as active (by the time its\n"
+          "status takes); with several --node, tries them in the order given. A node that cannot\n"
+          "answer (down, killed mid-request, not serving) is skipped for the next one.\n"
           "--transcript saves the node's record of the call's host calls (for verify --replay).\n"
           "--encrypt seals the input to the node's X25519 key as the ledger registers it: only that\n"
-          "node can read it; the receipt still covers the plaintext's hash.\n"
-          "Runs OP of ACTOR on a node and prints the output, after verifying the node's receipt\n"
-          "Without --node, picks the nearest node the ledger lists as active (by the time its\n"
-          "status takes) and tries the next one if it fails.\n"
-          "against the ledger (kept in --ledger FILE, default ./tea-client-ledger.dat, synced from the node\n"
-          "and checked block by block). --no-verify skips the check and says so.\n");
+          "node can read it; the receipt still covers the plaintext's hash.\n");
 }
 
 int tea_cmd_call(int argc, char **argv) {
@@ -425,12 +426,20 @@ int tea_cmd_call(int argc, char **argv) {
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   const char *node = NULL, *input = NULL, *receipt_out = NULL, *ledger = "tea-client-ledger.dat";
+  candidates cand = {0};
   const char *transcript_out = NULL;
   bool verify = true, encrypt = false;
   optind = 1;
   for (int o; (o = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
     switch (o) {
-    case 'n': node = optarg; break;
+    case 'n':
+      if (cand.n == sizeof cand.url / sizeof cand.url[0] || strlen(optarg) >= sizeof cand.url[0]) {
+        fprintf(stderr, "error: at most %zu --node URLs of %zu bytes\n", sizeof cand.url / sizeof cand.url[0],
+                sizeof cand.url[0] - 1);
+        return TEA_CLI_USAGE;
+      }
+      snprintf(cand.url[cand.n++], sizeof cand.url[0], "%s", optarg);
+      break;
     case 'i': input = optarg; break;
     case 'r': receipt_out = optarg; break;
     case 'l': ledger = optarg; break;
@@ -462,11 +471,7 @@ int tea_cmd_call(int argc, char **argv) {
   tea_error err;
   tea_receipt rec;
   tea_receipt_init(&rec);
-  candidates cand = {0};
-  if (node) {
-    snprintf(cand.url[0], sizeof cand.url[0], "%s", node);
-    cand.n = 1;
-  } else if (pick_nodes(ledger, &cand, &err) != TEA_OK) {
+  if (cand.n == 0 && pick_nodes(ledger, &cand, &err) != TEA_OK) {
     fprintf(stderr, "error: no --node given and %s\n", err.msg);
     goto out;
   }
