@@ -38,6 +38,8 @@ typedef struct tea_node_config {
   unsigned threads;       /* HTTP worker threads; default 2 */
   unsigned attest_interval; /* seconds between attestation rounds; 0: never; default 30 */
   unsigned attest_sample;   /* peers challenged per round; default 3 */
+  char log_level[8];        /* [log] level: debug, info (default), warn, error */
+  char log_file[TEA_NODE_PATH_MAX]; /* [log] file: JSON lines appended here; empty: stderr */
   unsigned instance_pool;   /* [actors] pool: idle instances kept per actor and reset per call;
                                0 (default): a fresh instance for every call */
   char tls_cert[TEA_NODE_PATH_MAX]; /* both set: HTTPS */

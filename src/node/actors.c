@@ -92,7 +92,8 @@ void node_follow_upgrades(tea_node *n) {
     node_actor *a;
     tea_error err;
     if (node_actor_get(n, names[i], count - 1, &a, &err) != TEA_OK)
-      fprintf(stderr, "teanode: cannot follow the upgrade of %s: %s\n", names[i], err.msg);
+      node_log(n, NODE_LOG_WARN, "actor.upgrade_failed", "cannot follow the upgrade of %s: %s", names[i],
+               err.msg);
   }
   pthread_mutex_unlock(&n->lock);
 }

@@ -305,6 +305,8 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
   }
   if (rc != TEA_OK) {
     atomic_fetch_add(&n->m.actor_failures, 1);
+    node_log_field f[] = {{"actor", name, 0}, {"op", op, 0}, {"error", tea_code_name(rc), 0}, {"reason", err.msg, 0}};
+    node_log_kv(n, NODE_LOG_WARN, "actor.call_failed", f, 4);
     tea_invoke_result_free(&res);
     tea_http_problem(resp, rc == TEA_ERR_LIMIT || rc == TEA_ERR_TRAP ? 422 : 500, "Actor failed",
                      "%s", err.msg);
@@ -328,6 +330,7 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
   memcpy(r.output, res.output_hash, TEA_SHA256_LEN);
   memcpy(r.transcript, res.transcript_hash, TEA_SHA256_LEN);
   r.fuel = res.fuel_used;
+  uint64_t fuel_used = res.fuel_used;
   r.status = res.guest_error ? 1 : 0;
   r.time = now_ms();
   snprintf(r.op, sizeof r.op, "%s", op);
@@ -371,6 +374,15 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
   clock_gettime(CLOCK_MONOTONIC, &t1);
   uint64_t us = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (uint64_t)(t1.tv_nsec - t0.tv_nsec) / 1000;
   atomic_fetch_add(&n->m.latency_us_sum, us);
+  if (n->log_level <= NODE_LOG_DEBUG) {
+    char fuel[24], micros[24], status[8];
+    snprintf(fuel, sizeof fuel, "%llu", (unsigned long long)fuel_used);
+    snprintf(micros, sizeof micros, "%llu", (unsigned long long)us);
+    snprintf(status, sizeof status, "%d", resp->status);
+    node_log_field f[] = {{"actor", name, 0}, {"op", op, 0},   {"status", status, 0},
+                          {"fuel", fuel, 0},  {"us", micros, 0}, {"request", rid_hex, 0}};
+    node_log_kv(n, NODE_LOG_DEBUG, "actor.call", f, 6);
+  }
 }
 
 static void get_transcript(tea_node *n, const char *id, tea_http_response *resp) {

@@ -94,6 +94,11 @@ static void attest_peer(tea_node *n, const uint8_t key[32], const char *endpoint
     sodium_memzero(&kp, sizeof kp);
     if (rc == TEA_OK) rc = tea_ledger_tx_encode(tx, &out, &len, &err);
     if (rc == TEA_OK) pending_add(n, out, len);
+    char subject[65];
+    node_hex(key, 32, subject);
+    node_log_field f[] = {{"subject", subject, 0}, {"endpoint", endpoint, 0},
+                          {"result", v->pass ? "pass" : "fail", 0}, {"reason", v->reason, 0}};
+    node_log_kv(n, v->pass ? NODE_LOG_INFO : NODE_LOG_WARN, "attest.verdict", f, v->pass ? 3 : 4);
   }
   free(tx);
   free(ev);

@@ -81,6 +81,10 @@ static int on_entry(void *user, const char *section, const char *name, const cha
   else if (IS("node", "endpoint")) ok = copy(c->endpoint, sizeof c->endpoint, value);
   else if (IS("node", "attest_interval")) ok = number(value, 86400, &n) && ((c->attest_interval = (unsigned)n), true);
   else if (IS("node", "attest_sample")) ok = number(value, 256, &n) && ((c->attest_sample = (unsigned)n), true);
+  else if (IS("log", "level"))
+    ok = (!strcmp(value, "debug") || !strcmp(value, "info") || !strcmp(value, "warn") || !strcmp(value, "error")) &&
+         copy(c->log_level, sizeof c->log_level, value);
+  else if (IS("log", "file")) ok = copy(c->log_file, sizeof c->log_file, value);
   else if (IS("actors", "pool")) ok = number(value, 1024, &n) && ((c->instance_pool = (unsigned)n), true);
   else if (IS("tpm", "backend")) ok = copy(c->tpm, sizeof c->tpm, value);
   else if (IS("ledger", "path")) ok = copy(c->ledger, sizeof c->ledger, value);
@@ -146,6 +150,8 @@ tea_code tea_node_config_save(const char *path, const tea_node_config *c, tea_er
     for (size_t i = 0; i < c->ngateways; i++) fprintf(f, "%s%s", i ? ", " : "", c->gateways[i]);
     fprintf(f, "\n");
   }
+  fprintf(f, "\n[log]\nlevel = %s\n", c->log_level[0] ? c->log_level : "info");
+  if (c->log_file[0]) fprintf(f, "file = %s\n", c->log_file);
   fprintf(f, "\n[actors]\npool = %u\n", c->instance_pool);
   fprintf(f, "\n[http]\nmax_body = %zu\nthreads = %u\n", c->max_body, c->threads);
   if (c->tls_cert[0]) fprintf(f, "tls_cert = %s\ntls_key = %s\n", c->tls_cert, c->tls_key);

@@ -73,6 +73,11 @@ struct tea_node {
   uint64_t receipt_seq;
   uint8_t receipt_prev[TEA_SHA256_LEN];
   node_metrics m;
+  /* log.c */
+  char logged_status[16]; /* our status as last logged ("node.status" events) */
+  pthread_mutex_t log_lock;
+  int log_fd;
+  int log_level; /* node_log_level */
   /* an etcd-backed ledger (watch.c): a thread watches the head key */
   tea_ledger_etcd_spec etcd;
   bool on_etcd, watching;
@@ -128,6 +133,20 @@ tea_code node_pending_take(tea_node *n, uint8_t **out, size_t *len, tea_error *e
 tea_code node_receipts_load(tea_node *n, tea_error *err);
 tea_code node_receipt_issue(tea_node *n, tea_receipt *r, tea_error *err);
 void node_receipts_close(tea_node *n);
+
+/* log.c: JSON lines, {"ts", "level", "event", fields...} */
+typedef enum node_log_level { NODE_LOG_DEBUG, NODE_LOG_INFO, NODE_LOG_WARN, NODE_LOG_ERROR } node_log_level;
+typedef struct node_log_field {
+  const char *key, *value;
+  size_t len; /* of value; 0: value is a C string */
+} node_log_field;
+bool node_log_level_parse(const char *s, node_log_level *out);
+void node_log_kv(tea_node *n, node_log_level level, const char *event, const node_log_field *f, size_t nf);
+/* One "msg" field, printf-style. */
+void node_log(tea_node *n, node_log_level level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* tea_host_log_fn and tea_log_sink for actor output: event "actor.log" */
+void node_log_actor(void *user, const char *actor, const char *stream, const char *msg, size_t len);
 
 /* Hex helpers for JSON and headers. */
 void node_hex(const uint8_t *b, size_t n, char *out);

@@ -1,10 +1,12 @@
 /* The node's life cycle: open its state with a measured boot, serve, stop. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "node/internal.h"
 
@@ -31,13 +33,18 @@ static tea_code measure_actor(void *user, const uint8_t hash[32], const char *ki
   if (rc != TEA_OK) return rc;
   snprintf(desc, sizeof desc, "%s %s", name, cid);
   /* called from node_actor_get with the node lock held */
-  return tea_measure(n->tpm, &n->log, TEA_PCR_NODE, TEA_EV_ACTOR, hash, desc, err);
+  rc = tea_measure(n->tpm, &n->log, TEA_PCR_NODE, TEA_EV_ACTOR, hash, desc, err);
+  char hex[65];
+  node_hex(hash, 32, hex);
+  node_log_field f[] = {{"actor", name, 0}, {"cid", cid, 0}, {"sha256", hex, 0}};
+  if (rc == TEA_OK) node_log_kv(n, NODE_LOG_INFO, "actor.load", f, 3);
+  return rc;
 }
 
 /* The standard providers, each scoped to this node's state. */
 static tea_code add_providers(tea_node *n, tea_error *err) {
   tea_provider *p[7] = {0};
-  tea_code rc = tea_provider_log_new(NULL, NULL, 4096, &p[0], err);
+  tea_code rc = tea_provider_log_new(node_log_actor, n, 4096, &p[0], err);
   if (rc == TEA_OK) rc = tea_provider_keyvalue_new(n->cfg.state_dir, NULL, &p[1], err);
   if (rc == TEA_OK) rc = tea_provider_blobstore_new(n->blobs, 16u << 20, &p[2], err);
   if (rc == TEA_OK) rc = tea_provider_clock_new(NULL, NULL, &p[3], err);
@@ -85,10 +92,23 @@ tea_code tea_node_open(const tea_node_config *c, const char *config_path, const 
   snprintf(n->config_path, sizeof n->config_path, "%s", config_path ? config_path : "");
   pthread_mutex_init(&n->lock, NULL);
   n->receipt_fd = -1;
+  pthread_mutex_init(&n->log_lock, NULL);
+  n->log_fd = 2;
+  node_log_level lvl = NODE_LOG_INFO;
+  if (c->log_level[0] && !node_log_level_parse(c->log_level, &lvl)) {
+    free(n);
+    return tea_fail(err, TEA_ERR_ARG, "[log] level %s: expected debug, info, warn or error", c->log_level);
+  }
+  n->log_level = lvl;
   tea_eventlog_init(&n->log);
   tea_code rc;
   if (mkdir(c->state_dir, 0700) != 0 && errno != EEXIST) {
     rc = tea_fail(err, TEA_ERR_IO, "cannot create %s: %s", c->state_dir, strerror(errno));
+    goto fail;
+  }
+  if (c->log_file[0] && (n->log_fd = open(c->log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+    n->log_fd = 2;
+    rc = tea_fail(err, TEA_ERR_IO, "cannot open the log %s: %s", c->log_file, strerror(errno));
     goto fail;
   }
   if ((rc = tea_node_keys_load_or_create(c->state_dir, &n->keys, err)) != TEA_OK) goto fail;
@@ -113,7 +133,8 @@ tea_code tea_node_open(const tea_node_config *c, const char *config_path, const 
   snprintf(blobs, sizeof blobs, "%s/blobs", c->state_dir);
   if ((rc = tea_blobstore_open(&n->blobs, blobs, 0, err)) != TEA_OK) goto fail;
 
-  tea_host_config hc = {.measure = measure_actor, .measure_user = n, .pool_size = c->instance_pool};
+  tea_host_config hc = {.measure = measure_actor, .measure_user = n, .pool_size = c->instance_pool,
+                        .log = node_log_actor, .log_user = n};
   if ((rc = tea_host_new(&hc, &n->host, err)) != TEA_OK) goto fail;
   if ((rc = add_providers(n, err)) != TEA_OK) goto fail;
   if ((rc = node_receipts_load(n, err)) != TEA_OK) goto fail;
@@ -159,6 +180,17 @@ tea_code tea_node_start(tea_node *n, tea_error *err) {
   free(cert);
   free(key);
   if (rc == TEA_OK && (rc = node_watch_start(n, err)) != TEA_OK) tea_node_stop(n);
+  if (rc == TEA_OK) {
+    char id[65], rt[65], port[8], tier[12];
+    tea_node_id(n, id);
+    node_hex(n->runtime, 32, rt);
+    snprintf(port, sizeof port, "%u", (unsigned)tea_node_port(n));
+    snprintf(tier, sizeof tier, "%u", (unsigned)n->cfg.tier);
+    node_log_field f[] = {{"node", id, 0},       {"endpoint", n->cfg.endpoint, 0}, {"port", port, 0},
+                          {"tier", tier, 0},     {"tpm", tea_tpm_name(n->tpm), 0}, {"runtime", rt, 0},
+                          {"ledger", n->cfg.ledger_backend, 0}};
+    node_log_kv(n, NODE_LOG_INFO, "node.start", f, 7);
+  }
   return rc;
 }
 
@@ -168,8 +200,9 @@ void tea_node_stop(tea_node *n) {
   if (!n) return;
   node_watch_stop(n);
   if (!n->http) return;
-  tea_http_stop(n->http);
+  tea_http_stop(n->http); /* waits for the requests in flight */
   n->http = NULL;
+  node_log(n, NODE_LOG_INFO, "node.stop", "stopped after the requests in flight finished");
 }
 
 void tea_node_close(tea_node *n) {
@@ -183,6 +216,8 @@ void tea_node_close(tea_node *n) {
   for (size_t i = 0; i < n->npending; i++) free(n->pending[i]);
   for (size_t i = 0; i < TEA_NODE_TRANSCRIPTS; i++) free(n->transcripts[i].bytes);
   node_receipts_close(n);
+  if (n->log_fd > 2) close(n->log_fd);
+  pthread_mutex_destroy(&n->log_lock);
   tea_node_keys_wipe(&n->keys);
   pthread_mutex_destroy(&n->lock);
   free(n);

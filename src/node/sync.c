@@ -63,13 +63,36 @@ size_t node_store_refresh(tea_node *n) {
   node_store_refreshed(n, rc == TEA_OK);
   /* an unreachable etcd is retried on the next event or tick; a block that fails
      verification is not applied, and keeps failing, so say which */
-  if (rc != TEA_OK && rc != TEA_ERR_IO) fprintf(stderr, "teanode: ledger store: %s\n", e.msg);
+  if (rc != TEA_OK && rc != TEA_ERR_IO) node_log(n, NODE_LOG_WARN, "ledger.refresh_failed", "%s", e.msg);
   return (size_t)added;
 }
 
 void node_ledger_advanced(tea_node *n, size_t added) {
   atomic_fetch_add(&n->m.blocks_synced, added);
-  if (added) node_follow_upgrades(n);
+  if (!added) return;
+  node_follow_upgrades(n);
+  pthread_mutex_lock(&n->lock);
+  uint64_t count = tea_ledger_count(n->ledger);
+  tea_ledger_node rec;
+  tea_error e;
+  const char *st = count && tea_ledger_node_at(n->ledger, n->keys.ed_pk, count - 1, &rec, &e) == TEA_OK
+                       ? tea_node_status_name(rec.status)
+                       : "unregistered";
+  bool changed = strcmp(st, n->logged_status) != 0;
+  const char *was = changed ? n->logged_status : "";
+  char before[sizeof n->logged_status];
+  snprintf(before, sizeof before, "%s", was);
+  if (changed) snprintf(n->logged_status, sizeof n->logged_status, "%s", st);
+  pthread_mutex_unlock(&n->lock);
+  char h[24], k[24];
+  snprintf(h, sizeof h, "%llu", (unsigned long long)(count ? count - 1 : 0));
+  snprintf(k, sizeof k, "%zu", added);
+  node_log_field f[] = {{"height", h, 0}, {"blocks", k, 0}};
+  node_log_kv(n, NODE_LOG_DEBUG, "ledger.advanced", f, 2);
+  if (changed) { /* what the ledger says about this node: it refuses calls unless active */
+    node_log_field g[] = {{"from", before[0] ? before : "unknown", 0}, {"to", st, 0}, {"height", h, 0}};
+    node_log_kv(n, strcmp(st, "active") == 0 ? NODE_LOG_INFO : NODE_LOG_WARN, "node.status", g, 3);
+  }
 }
 
 size_t tea_node_sync(tea_node *n) {

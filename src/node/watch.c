@@ -64,7 +64,7 @@ static void on_changed(void *ctx) {
 static void on_lost(void *ctx, const tea_error *why, unsigned retry_ms) {
   tea_node *n = ctx;
   atomic_store(&n->watch_live, false);
-  fprintf(stderr, "teanode: ledger watch: %s (again in %u ms; polling meanwhile)\n", why->msg, retry_ms);
+  node_log(n, NODE_LOG_WARN, "ledger.watch_lost", "%s (again in %u ms; polling meanwhile)", why->msg, retry_ms);
 }
 
 static void *watch_main(void *arg) {

@@ -5,6 +5,7 @@
 #   2..   one node: bad HTTP gets 4xx and the node keeps serving; status and metrics;
 #         the trustless gateway (CAR and raw, teanode cas get --from);
 #         a restart keeps the node's identity, ledger and receipt chain
+#         structured (JSON line) logs
 # Usage: tests/e2e/run.sh BUILD_DIR
 set -u
 build=$(cd "${1:-build}" && pwd)
@@ -91,6 +92,12 @@ check "a confidential call: input sealed to the node's registered key, receipt v
   '"$TN" call --node "$url" --ledger client.log --encrypt --input in.txt hello hello 2>/dev/null | grep -qx "Hello, e2e!"'
 check "a sealed input the node cannot open gets 400" \
   '[ "$(head -c 100 /dev/urandom | code -H "Tea-Sealed: 1" --data-binary @- "$url/v1/actors/hello/hello")" = 400 ]'
+check "structured logs: one JSON object per line for start, actor load, the actor's own lines (escaped), a failed call" \
+  'printf "say \"hi\"\nbye" >quote.txt && "$TN" call --node "$url" --no-verify --input quote.txt hello hello >/dev/null 2>&1 &&
+   curl -s -o /dev/null -X POST --data x "$url/v1/actors/hello/no-such-op" &&
+   grep "^{" node.log >json.log && ! grep -v "^{\"ts\":\"[0-9T:.-]*Z\",\"level\":\"[a-z]*\",\"event\":\"[a-z._]*\".*}$" json.log &&
+   grep -q "\"event\":\"node.start\",\"node\":\"" json.log && grep -q "\"event\":\"actor.load\",\"actor\":\"hello\"" json.log &&
+   grep -q "\"event\":\"actor.log\",\"actor\":\"hello\",\"stream\":\"info\",\"msg\":\"[^\"]*say \\\\\"hi\\\\\"\\\\nbye" json.log'
 check "bounded load (wrk, 2 s, 8 connections): no errors, node still answers" \
   'if command -v wrk >/dev/null 2>&1; then wrk -t2 -c8 -d2s -s "$root/bench/node/post.lua" "$url/v1/actors/hello/echo" >wrk.out 2>&1 &&
    ! grep -qE "Non-2xx|Socket errors" wrk.out && grep -q "Requests/sec" wrk.out && curl -sf "$url/v1/status" >/dev/null; else false; fi'
