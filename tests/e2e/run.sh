@@ -99,7 +99,7 @@ check "structured logs: one JSON object per line for start, actor load, the acto
    grep -q "\"event\":\"node.start\",\"node\":\"" json.log && grep -q "\"event\":\"actor.load\",\"actor\":\"hello\"" json.log &&
    grep -q "\"event\":\"actor.log\",\"actor\":\"hello\",\"stream\":\"info\",\"msg\":\"[^\"]*say \\\\\"hi\\\\\"\\\\nbye" json.log'
 check "bounded load (wrk, 2 s, 8 connections): no errors, node still answers" \
-  'if command -v wrk >/dev/null 2>&1; then wrk -t2 -c8 -d2s -s "$root/bench/node/post.lua" "$url/v1/actors/hello/echo" >wrk.out 2>&1 &&
+  'if command -v wrk >/dev/null 2>&1; then wrk -t2 -c8 -d2s --timeout 10s -s "$root/bench/node/post.lua" "$url/v1/actors/hello/echo" >wrk.out 2>&1 &&
    ! grep -qE "Non-2xx|Socket errors" wrk.out && grep -q "Requests/sec" wrk.out && curl -sf "$url/v1/status" >/dev/null; else false; fi'
 stop_node
 echo "1..$n"
