@@ -12,9 +12,12 @@
 #   scripts/cross.sh                 every leg of every arch (ARCHS to choose;
 #                                    the replay uses the native build in $BUILD)
 #   scripts/cross.sh ARCH STEP       one step, as scripts/test.sh runs them:
-#     build    the static spec_run and det_run for ARCH into build-cross/ARCH
+#     build    the static spec_run, det_run and an engine-only teanode (only the
+#              `wasm` command, -DTEA_ENGINE_ONLY) for ARCH into build-cross/ARCH
 #     spec     the whole spec suite (prints the "spec: ..." line)
 #     det      the determinism check (TAP, tests/determinism/run.sh)
+#     wasm     `teanode wasm run` of WASI programs under qemu prints what the same
+#              command prints natively (TAP)
 #     replay   aarch64 only: a receipt made by an x86-64 node, replayed by an
 #              aarch64 teanode (scripts/cross_node.sh)
 # Installs what it needs (cross gcc, its libc, qemu-user). Exit 1 if anything fails.
@@ -59,18 +62,59 @@ build() { # arch
   objs=""
   for src in src/base/error.c src/wasm/decode.c src/wasm/compile.c src/wasm/interp.c \
       src/wasm/store.c src/wasm/linker.c src/wasm/module.c src/wasm/instance.c src/wasm/wasi.c \
-      tests/spec/spec_run.c tests/spec/spec_json.c tests/determinism/det_run.c; do
+      tests/spec/spec_run.c tests/spec/spec_json.c tests/determinism/det_run.c \
+      src/cli/main.c src/cli/cmd_wasm.c; do
     o="$dir/obj/$(basename "$src" .c).o"
     # shellcheck disable=SC2086
-    "$a-linux-gnu-gcc" $cflags -I"$root/include" -I"$root/src" -c "$root/$src" -o "$o"
+    "$a-linux-gnu-gcc" $cflags -DTEA_ENGINE_ONLY -I"$root/include" -I"$root/src" -c "$root/$src" -o "$o"
     objs="$objs $o"
   done
-  engine=$(echo "$objs" | tr ' ' '\n' | grep -v -e spec_ -e det_run)
+  engine=$(echo "$objs" | tr ' ' '\n' | grep -v -e spec_ -e det_run -e main.o -e cmd_wasm)
   # shellcheck disable=SC2086
   "$a-linux-gnu-gcc" -static $engine "$dir/obj/spec_run.o" "$dir/obj/spec_json.o" -lm -o "$dir/spec_run"
   # shellcheck disable=SC2086
   "$a-linux-gnu-gcc" -static $engine "$dir/obj/det_run.o" -lm -o "$dir/det_run"
-  echo "$a: built $dir/spec_run $dir/det_run"
+  # shellcheck disable=SC2086
+  "$a-linux-gnu-gcc" -static $engine "$dir/obj/main.o" "$dir/obj/cmd_wasm.o" -lm -o "$dir/teanode"
+  echo "$a: built $dir/spec_run $dir/det_run $dir/teanode"
+}
+
+# The same engine-only teanode for this machine, to compare against.
+native_teanode() {
+  dir="$out/native"
+  mkdir -p "$dir"
+  # shellcheck disable=SC2046
+  cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -ffp-contract=off -fno-strict-aliasing -DTEA_ENGINE_ONLY \
+    -I"$root/include" -I"$root/src" $(for s in src/base/error.c src/wasm/decode.c src/wasm/compile.c \
+      src/wasm/interp.c src/wasm/store.c src/wasm/linker.c src/wasm/module.c src/wasm/instance.c \
+      src/wasm/wasi.c src/cli/main.c src/cli/cmd_wasm.c; do echo "$root/$s"; done) -lm -o "$dir/teanode"
+}
+
+wasm_run() { # arch: TAP, one line per program (det builds the modules first)
+  a=$1
+  native_teanode || { echo "not ok 1 - $a wasm: the native engine-only teanode does not build"; return 1; }
+  n=0
+  bad=0
+  for prog in hello nan checksum matmul; do
+    n=$((n + 1))
+    args=""
+    [ "$prog" = matmul ] && args=1
+    mod="$out/wasm/$prog.wasm"
+    want=0
+    # shellcheck disable=SC2086
+    "$out/native/teanode" wasm run --deterministic "$mod" $args >"$out/native.out" 2>&1 || want=$?
+    got=0
+    # shellcheck disable=SC2086
+    "qemu-$a" "$out/$a/teanode" wasm run --deterministic "$mod" $args >"$out/$a.out" 2>&1 || got=$?
+    if [ -f "$mod" ] && [ "$got" = "$want" ] && cmp -s "$out/native.out" "$out/$a.out"; then
+      echo "ok $n - $a: teanode wasm run $prog.wasm prints what it prints natively (exit $got)"
+    else
+      echo "not ok $n - $a: teanode wasm run $prog.wasm: exit $got (natively $want), or the output differs"
+      bad=1
+    fi
+  done
+  echo "1..$n"
+  return $bad
 }
 
 spec() { # arch
@@ -91,9 +135,10 @@ if [ $# -eq 2 ]; then
     build) build "$1" ;;
     spec) spec "$1" ;;
     det) det "$1" ;;
+    wasm) wasm_run "$1" ;;
     replay) [ "$1" = aarch64 ] || { echo "cross.sh: replay is an aarch64 step" >&2; exit 2; }
             sh "$root/scripts/cross_node.sh" ;;
-    *) echo "cross.sh: unknown step $2 (build, spec, det, replay)" >&2; exit 2 ;;
+    *) echo "cross.sh: unknown step $2 (build, spec, det, wasm, replay)" >&2; exit 2 ;;
   esac
   exit $?
 fi
@@ -108,8 +153,9 @@ for a in ${ARCHS:-aarch64 riscv64 s390x}; do
     spec "$a" >"$out/$a.spec.txt" 2>&1 || status=1
     t2=$(date +%s)
     det "$a" >"$out/$a.det.txt" 2>&1 || status=1
+    wasm_run "$a" >>"$out/$a.det.txt" 2>&1 || status=1
     t3=$(date +%s)
-    printf '%s: %s | determinism: %s ok, %s not ok | build %ss, spec %ss, determinism %ss\n' "$a" \
+    printf '%s: %s | determinism and wasm run: %s ok, %s not ok | build %ss, spec %ss, determinism %ss\n' "$a" \
       "$(grep '^spec:' "$out/$a.spec.txt" || echo 'spec: no result')" \
       "$(grep -c '^ok ' "$out/$a.det.txt")" "$(grep -c '^not ok ' "$out/$a.det.txt")" \
       $((t1 - t0)) $((t2 - t1)) $((t3 - t2))

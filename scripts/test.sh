@@ -93,6 +93,7 @@ for a in aarch64 riscv64 s390x; do
   run "spec-$a" sh "$root/scripts/cross.sh" "$a" spec
   grep '^spec:' "$log"
   run "determinism-$a" sh "$root/scripts/cross.sh" "$a" det
+  run "wasm-run-$a" sh "$root/scripts/cross.sh" "$a" wasm
 done
 run cross-node-aarch64 sh "$root/scripts/cross_node.sh" "${1:-build}"
 echo "$passed passed, $failed failed"

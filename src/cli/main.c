@@ -15,19 +15,25 @@ typedef struct command {
   int (*run)(int argc, char **argv);
 } command;
 
-/* Add ledger, cas, actor, run, call, verify here as they land. */
+/* TEA_ENGINE_ONLY builds teanode with the `wasm` command alone: the engine and
+ * WASI need nothing but libc, so that binary builds for any CPU with just a C
+ * compiler (scripts/cross.sh makes it for riscv64 and s390x). */
 static const command commands[] = {
+#ifndef TEA_ENGINE_ONLY
     {"init", "create a node: keys and configuration", tea_cmd_init},
     {"register", "write a node's registration transaction for the committee", tea_cmd_register},
     {"collect", "committee: gather nodes' attestation verdicts as transactions", tea_cmd_collect},
     {"publish", "committee: offer nodes the blocks they lack", tea_cmd_publish},
     {"run", "run the node daemon (HTTP API, measured boot, ledger sync)", tea_cmd_run},
     {"call", "call an actor on a node and verify the receipt", tea_cmd_call},
+#endif
     {"wasm", "run and validate WebAssembly modules (WASI preview 1)", tea_cmd_wasm},
+#ifndef TEA_ENGINE_ONLY
     {"verify", "check a proof-of-trust receipt against the ledger's policy", tea_cmd_verify},
     {"ledger", "committee keys, genesis, transactions, proposals, chain views", tea_cmd_ledger},
     {"cas", "content-addressed blob store: put, get, cid, pin, gc", tea_cmd_cas},
     {"actor", "actor keys, claims (sign, inspect) and local runs", tea_cmd_actor},
+#endif
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
