@@ -25,7 +25,7 @@ for s in a b; do
   eval "pid_$s=$!"
 done
 node_id() { curl -sf "http://127.0.0.1:$p2/v1/status" | sed -n 's/.*"node":"\([0-9a-f]*\)".*/\1/p'; }
-up() { for _ in $(seq 200); do curl -sf "$1/v1/status" 2>/dev/null | grep -q '"status":"active"' && return 0; sleep 0.1; done; return 1; }
+up() { for _ in $(seq 600); do curl -sf "$1/v1/status" 2>/dev/null | grep -q '"status":"active"' && return 0; sleep 0.1; done; return 1; }
 check "two nodes of one ledger are active" 'up "http://127.0.0.1:$p1" && up "http://127.0.0.1:$p2"'
 
 printf failover >in.txt
