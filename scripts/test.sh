@@ -81,6 +81,7 @@ for build in "$@"; do
     run e2e sh "$root/tests/e2e/run.sh" "$build"
     run e2e-etcd sh "$root/tests/e2e/etcd_network.sh" "$build"
     run e2e-failover sh "$root/tests/e2e/failover.sh" "$build"
+    run e2e-proposals sh "$root/tests/e2e/proposals.sh" "$build"
     run e2e-swtpm sh "$root/tests/e2e/swtpm.sh" "$build"
   fi
 done

@@ -90,5 +90,9 @@ typedef struct tea_http_answer {
  * Messages start with the URL. */
 tea_code tea_http_get(const char *url, const tea_http_get_opts *opts, tea_http_answer *ans,
                       tea_error *err);
+/* POSTs body (content_type) the same way; any 2xx answer is TEA_OK. On another
+ * status the body is dropped and the error names the status. */
+tea_code tea_http_post(const char *url, const tea_http_get_opts *opts, const char *content_type,
+                       const uint8_t *body, size_t len, tea_http_answer *ans, tea_error *err);
 
 #endif

@@ -412,6 +412,13 @@ tea_code tea_ledger_propose(tea_ledger *l, const tea_ledger_slice *txs, size_t n
 tea_code tea_ledger_approve(tea_ledger *l, tea_ledger_block *b, const tea_ledger_keypair *kp, bool *appended,
                             tea_error *err);
 
+/* Gathers a proposal's signatures from outside (a node collecting approvals): checks b
+ * as tea_ledger_approve does, then adds every signature of `more` (the same block, by
+ * its signing hash, as another member signed it), each checked (valid, from a member).
+ * With enough signatures b is appended and *appended set. b may start with none. */
+tea_code tea_ledger_gather(tea_ledger *l, tea_ledger_block *b, const tea_ledger_block *more, bool *appended,
+                           tea_error *err);
+
 /* ---- JSON views for people (jansson); malloc'd NUL-terminated strings ---- */
 tea_code tea_ledger_block_json(const tea_ledger_block *b, char **out, tea_error *err);
 tea_code tea_ledger_state_json(const tea_ledger *l, uint64_t h, char **out, tea_error *err);

@@ -1,4 +1,4 @@
-/* A bounded HTTP GET for the node's peers and the trustless-gateway client:
+/* Bounded HTTP GET and POST for the node's peers, the CLI and the trustless-gateway client:
  * answers are collected in memory, so a size limit and a deadline keep a
  * hostile or stuck server from holding memory or the caller for long. */
 #include <curl/curl.h>
@@ -41,8 +41,9 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud) {
   return n;
 }
 
-tea_code tea_http_get(const char *url, const tea_http_get_opts *opts, tea_http_answer *ans,
-                      tea_error *err) {
+/* GET, or POST when body is not NULL. */
+static tea_code request(const char *url, const tea_http_get_opts *opts, const char *content_type,
+                        const uint8_t *body, size_t body_len, tea_http_answer *ans, tea_error *err) {
   memset(ans, 0, sizeof *ans);
   unsigned timeout = opts && opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
   sink b = {.max = opts && opts->max_bytes ? opts->max_bytes : DEFAULT_MAX};
@@ -53,6 +54,12 @@ tea_code tea_http_get(const char *url, const tea_http_get_opts *opts, tea_http_a
   if (opts && opts->accept) {
     snprintf(hdr, sizeof hdr, "Accept: %s", opts->accept);
     h = curl_slist_append(h, hdr);
+  }
+  if (body) {
+    snprintf(hdr, sizeof hdr, "Content-Type: %s", content_type ? content_type : "application/octet-stream");
+    h = curl_slist_append(h, hdr);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
   }
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -82,9 +89,15 @@ tea_code tea_http_get(const char *url, const tea_http_get_opts *opts, tea_http_a
     rc = tea_fail(err, TEA_ERR_IO, "%s: timed out after %u ms", url, timeout);
   else if (cc != CURLE_OK)
     rc = tea_fail(err, TEA_ERR_IO, "%s: %s", url, curl_easy_strerror(cc));
-  else if (ans->status != 200)
+  else if (body ? ans->status / 100 != 2 : ans->status != 200) {
+    /* the start of the answer (a problem-details "detail", usually) says why */
+    char why[161];
+    size_t k = 0;
+    for (; k < b.len && k < sizeof why - 1; k++) why[k] = b.data[k] >= 0x20 && b.data[k] < 0x7f ? (char)b.data[k] : ' ';
+    why[k] = '\0';
     rc = tea_fail(err, ans->status == 404 || ans->status == 410 ? TEA_ERR_NOT_FOUND : TEA_ERR_STATE,
-                  "%s: HTTP %ld", url, ans->status);
+                  "%s: HTTP %ld%s%s", url, ans->status, k ? ": " : "", why);
+  }
   if (rc != TEA_OK) {
     free(b.data);
     return rc;
@@ -92,4 +105,15 @@ tea_code tea_http_get(const char *url, const tea_http_get_opts *opts, tea_http_a
   ans->body = b.data;
   ans->len = b.len;
   return TEA_OK;
+}
+
+tea_code tea_http_get(const char *url, const tea_http_get_opts *opts, tea_http_answer *ans,
+                      tea_error *err) {
+  return request(url, opts, NULL, NULL, 0, ans, err);
+}
+
+tea_code tea_http_post(const char *url, const tea_http_get_opts *opts, const char *content_type,
+                       const uint8_t *body, size_t len, tea_http_answer *ans, tea_error *err) {
+  static const uint8_t empty[1];
+  return request(url, opts, content_type, body ? body : empty, len, ans, err);
 }

@@ -17,7 +17,10 @@
 
 #include "cli/cli.h"
 #include "cli/ledger_cli.h"
+#include "tea/cbor.h"
+#include "tea/http.h"
 #include "tea/ledger.h"
+#include "tea/node.h"
 
 #define FAIL 1
 #define MAX_MEMBERS TEA_LEDGER_MAX_COMMITTEE
@@ -316,21 +319,95 @@ static int cmd_init(int argc, char **argv) {
 
 /* ---- propose / approve ---- */
 
+/* Offers b, with the signatures it has, to a node that gathers approvals
+ * (POST /v1/ledger/proposals) and prints the node's answer. */
+static int post_to_node(const char *node, const tea_ledger_block *b) {
+  tea_error err = {0};
+  uint8_t *buf;
+  size_t n;
+  if (tea_ledger_block_encode(b, true, &buf, &n, &err)) return lcli_err_out(&err);
+  char url[1024];
+  snprintf(url, sizeof url, "%s/v1/ledger/proposals", node);
+  tea_http_answer ans;
+  tea_code c = tea_http_post(url, NULL, "application/cbor", buf, n, &ans, &err);
+  free(buf);
+  if (c) return lcli_err_out(&err);
+  printf("%s: %.*s", node, (int)ans.len, (const char *)ans.body);
+  free(ans.body);
+  return 0;
+}
+
+/* approve --node: brings the local copy up to the node's head, then checks each
+ * pending proposal against it, signs, and posts the signature back. */
+static int approve_from_node(const char *dir, const char *node, char **keys, size_t nkeys) {
+  tea_error err = {0};
+  tea_ledger *l;
+  if (lcli_open_ledger(dir, false, &l, &err)) return lcli_err_out(&err);
+  if (tea_node_ledger_pull(l, node, stderr, &err)) {
+    tea_ledger_close(l);
+    return lcli_err_out(&err);
+  }
+  char url[1024];
+  snprintf(url, sizeof url, "%s/v1/ledger/proposals", node);
+  tea_http_get_opts o = {.accept = "application/cbor"};
+  tea_http_answer ans;
+  if (tea_http_get(url, &o, &ans, &err)) {
+    tea_ledger_close(l);
+    return lcli_err_out(&err);
+  }
+  tea_cbor_reader r;
+  uint64_t count = 0;
+  int rc = 0;
+  if (tea_cbor_reader_init(&r, ans.body, ans.len, &err) || tea_cbor_read_array(&r, &count, &err)) rc = lcli_err_out(&err);
+  if (!rc && count == 0) fprintf(stderr, "%s has no pending proposal\n", node);
+  for (uint64_t i = 0; !rc && i < count; i++) {
+    const uint8_t *p;
+    size_t len;
+    tea_ledger_block b;
+    if (tea_cbor_read_bytes(&r, &p, &len, &err) || tea_ledger_block_decode(p, len, &b, &err)) {
+      rc = lcli_err_out(&err);
+      break;
+    }
+    bool appended = false;
+    tea_code c = TEA_OK;
+    for (size_t k = 0; k < nkeys && !c && !appended; k++) {
+      tea_ledger_keypair kp;
+      c = tea_ledger_key_load(keys[k], &kp, &err);
+      if (!c) c = tea_ledger_approve(l, &b, &kp, &appended, &err);
+      sodium_memzero(&kp, sizeof kp);
+    }
+    if (c) {
+      fprintf(stderr, "proposal for block %llu not approved: %s\n", (unsigned long long)b.height, err.msg);
+      rc = FAIL;
+    } else {
+      rc = post_to_node(node, &b);
+    }
+    tea_ledger_block_free(&b);
+  }
+  free(ans.body);
+  tea_ledger_close(l);
+  return rc;
+}
+
 static void usage_propose(FILE *out) {
-  fprintf(out, "usage: teanode ledger propose [--dir DIR] [--out FILE] [--key FILE...] TX...\n\n"
+  fprintf(out, "usage: teanode ledger propose [--dir DIR] [--out FILE] [--key FILE...] [--node URL] TX...\n\n"
                "Makes a candidate block at the head + 1 from transaction files (teanode ledger tx),\n"
                "after checking each against the current state. Writes it to --out or to\n"
-               "DIR/proposals/HEIGHT-ID.cbor and prints the path. --key approves it at once.\n");
+               "DIR/proposals/HEIGHT-ID.cbor and prints the path. --key approves it at once.\n"
+               "--node also offers it to a node, where the other members approve it\n"
+               "(teanode ledger approve --node) and the node appends it at the threshold.\n");
 }
 
 static int cmd_propose(int argc, char **argv) {
-  const char *dir = lcli_dir_default(), *out = NULL;
+  const char *dir = lcli_dir_default(), *out = NULL, *node = NULL;
   char *keys[MAX_MEMBERS];
   size_t nkeys = 0;
-  static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"out", 1, 0, 'o'}, {"key", 1, 0, 'k'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"out", 1, 0, 'o'}, {"key", 1, 0, 'k'},
+                                     {"node", 1, 0, 'n'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
-  while ((ch = getopt_long(argc, argv, "d:o:k:h", lo, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "d:o:k:n:h", lo, NULL)) != -1) {
     if (ch == 'd') dir = optarg;
+    else if (ch == 'n') node = optarg;
     else if (ch == 'o') out = optarg;
     else if (ch == 'k' && nkeys < MAX_MEMBERS) keys[nkeys++] = optarg;
     else if (ch == 'h') return usage_propose(stdout), 0;
@@ -353,31 +430,38 @@ static int cmd_propose(int argc, char **argv) {
   for (size_t i = 0; txs && i < ntx; i++) free((void *)txs[i].p);
   free(txs);
   if (!rc) rc = sign_and_store(l, dir, &b, keys, nkeys, out);
+  if (!rc && node) rc = post_to_node(node, &b);
   tea_ledger_block_free(&b);
   tea_ledger_close(l);
   return rc;
 }
 
 static void usage_approve(FILE *out) {
-  fprintf(out, "usage: teanode ledger approve [--dir DIR] --key FILE... PROPOSAL\n\n"
+  fprintf(out, "usage: teanode ledger approve [--dir DIR] --key FILE... PROPOSAL\n"
+               "       teanode ledger approve [--dir DIR] --key FILE... --node URL\n\n"
                "Checks PROPOSAL against the ledger, adds the committee member's signature and\n"
                "saves it; with enough signatures the proposal is appended as a block (and the\n"
-               "file removed).\n");
+               "file removed). With --node: brings DIR's ledger up to the node's (every block\n"
+               "verified), then checks and signs each proposal pending on the node and posts the\n"
+               "signature back; the node appends a block once it has the threshold.\n");
 }
 
 static int cmd_approve(int argc, char **argv) {
-  const char *dir = lcli_dir_default();
+  const char *dir = lcli_dir_default(), *node = NULL;
   char *keys[MAX_MEMBERS];
   size_t nkeys = 0;
-  static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"key", 1, 0, 'k'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  static const struct option lo[] = {{"dir", 1, 0, 'd'}, {"key", 1, 0, 'k'}, {"node", 1, 0, 'n'},
+                                     {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
-  while ((ch = getopt_long(argc, argv, "d:k:h", lo, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "d:k:n:h", lo, NULL)) != -1) {
     if (ch == 'd') dir = optarg;
+    else if (ch == 'n') node = optarg;
     else if (ch == 'k' && nkeys < MAX_MEMBERS) keys[nkeys++] = optarg;
     else if (ch == 'h') return usage_approve(stdout), 0;
     else return lcli_usage_err("approve", "unknown option");
   }
-  if (optind != argc - 1 || !nkeys) return lcli_usage_err("approve", "needs --key FILE and one PROPOSAL");
+  if (node && optind == argc && nkeys) return approve_from_node(dir, node, keys, nkeys);
+  if (optind != argc - 1 || !nkeys) return lcli_usage_err("approve", "needs --key FILE and one PROPOSAL (or --node URL)");
   const char *path = argv[optind];
   tea_error err = {0};
   size_t n;

@@ -87,3 +87,37 @@ tea_code tea_ledger_approve(tea_ledger *l, tea_ledger_block *b, const tea_ledger
   *appended = c == TEA_OK;
   return c;
 }
+
+tea_code tea_ledger_gather(tea_ledger *l, tea_ledger_block *b, const tea_ledger_block *more, bool *appended,
+                           tea_error *err) {
+  *appended = false;
+  uint8_t hb[TEA_SHA256_LEN], hm[TEA_SHA256_LEN];
+  tea_code c = tea_ledger_check_candidate(l, b, err);
+  if (!c) c = tea_ledger_block_signing_hash(b, hb, err);
+  if (!c) c = tea_ledger_block_signing_hash(more, hm, err);
+  if (c) return c;
+  if (memcmp(hb, hm, sizeof hb) != 0) return tea_fail(err, TEA_ERR_ARG, "the signatures are for another block");
+  const tea_ledger_committee *cm = tea_ledger_count(l) ? tea_ledger_head_committee(l) : &b->committee;
+  tea_ledger_committee any = *cm;
+  any.threshold = 0; /* valid and from members; their number is checked below */
+  if ((c = tea_ledger_block_verify_sigs(b, &any, err)) || (c = tea_ledger_block_verify_sigs(more, &any, err)))
+    return c;
+  for (size_t k = 0; k < more->nsigs; k++) { /* a union, kept sorted by key */
+    const tea_ledger_sig *s = &more->sigs[k];
+    size_t i = 0;
+    while (i < b->nsigs && memcmp(b->sigs[i].key, s->key, TEA_LEDGER_KEY_LEN) < 0) i++;
+    if (i < b->nsigs && memcmp(b->sigs[i].key, s->key, TEA_LEDGER_KEY_LEN) == 0) continue;
+    if (b->nsigs == TEA_LEDGER_MAX_COMMITTEE) return tea_fail(err, TEA_ERR_LIMIT, "too many signatures");
+    memmove(&b->sigs[i + 1], &b->sigs[i], (b->nsigs - i) * sizeof b->sigs[0]);
+    b->sigs[i] = *s;
+    b->nsigs++;
+  }
+  if (b->nsigs < cm->threshold) return TEA_OK;
+  uint8_t *buf;
+  size_t n;
+  if ((c = tea_ledger_block_encode(b, true, &buf, &n, err))) return c;
+  c = tea_ledger_append(l, buf, n, err);
+  free(buf);
+  *appended = c == TEA_OK;
+  return c;
+}

@@ -5,6 +5,9 @@
  *   GET  /v1/attest?nonce=HEX    attestation evidence (CBOR)
  *   GET  /v1/ledger/blocks?from=H  blocks from height H (CBOR array of blocks)
  *   POST /v1/ledger/blocks       offer a signed block (verified before append)
+ *   POST /v1/ledger/proposals    a candidate block with committee signatures: gathered,
+ *                                appended at the threshold (proposals.c)
+ *   GET  /v1/ledger/proposals    the pending ones (CBOR array of signed blocks)
  *   GET  /v1/ledger/pending      verdicts from this node's attestation rounds (CBOR
  *                                array of signed transactions), each handed out once
  *   GET  /v1/transcripts/{request-id}  the host-call transcript of a recent call
@@ -423,6 +426,10 @@ void node_handle(void *user, const tea_http_request *req, tea_http_response *res
     get_blocks(n, req, resp);
   } else if (post && strcmp(p, "/v1/ledger/blocks") == 0) {
     post_block(n, req, resp);
+  } else if (post && strcmp(p, "/v1/ledger/proposals") == 0) {
+    node_post_proposal(n, req, resp); /* proposals.c */
+  } else if (get && strcmp(p, "/v1/ledger/proposals") == 0) {
+    node_get_proposals(n, resp);
   } else if (get && strcmp(p, "/v1/ledger/pending") == 0) {
     get_pending(n, resp);
   } else if (get && strcmp(p, "/v1/attest") == 0) {

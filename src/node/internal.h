@@ -31,6 +31,13 @@ typedef struct node_metrics {
       blocks_synced, blocks_watched;
 } node_metrics;
 
+#define TEA_NODE_MAX_PROPOSALS 8
+typedef struct node_proposal {
+  bool used;
+  uint8_t hash[TEA_SHA256_LEN]; /* the block's signing hash */
+  tea_ledger_block block;       /* the signatures gathered so far */
+} node_proposal;
+
 struct tea_node {
   tea_node_config cfg;
   char config_path[TEA_NODE_PATH_MAX];
@@ -73,6 +80,8 @@ struct tea_node {
   uint64_t receipt_seq;
   uint8_t receipt_prev[TEA_SHA256_LEN];
   node_metrics m;
+  /* proposals.c: candidate blocks gathering committee signatures */
+  node_proposal proposals[TEA_NODE_MAX_PROPOSALS];
   /* log.c */
   char logged_status[16]; /* our status as last logged ("node.status" events) */
   pthread_mutex_t log_lock;
@@ -133,6 +142,11 @@ tea_code node_pending_take(tea_node *n, uint8_t **out, size_t *len, tea_error *e
 tea_code node_receipts_load(tea_node *n, tea_error *err);
 tea_code node_receipt_issue(tea_node *n, tea_receipt *r, tea_error *err);
 void node_receipts_close(tea_node *n);
+
+/* proposals.c: POST and GET /v1/ledger/proposals */
+void node_post_proposal(tea_node *n, const tea_http_request *req, tea_http_response *resp);
+void node_get_proposals(tea_node *n, tea_http_response *resp);
+void node_proposals_free(tea_node *n);
 
 /* log.c: JSON lines, {"ts", "level", "event", fields...} */
 typedef enum node_log_level { NODE_LOG_DEBUG, NODE_LOG_INFO, NODE_LOG_WARN, NODE_LOG_ERROR } node_log_level;

@@ -216,6 +216,7 @@ void tea_node_close(tea_node *n) {
   for (size_t i = 0; i < n->npending; i++) free(n->pending[i]);
   for (size_t i = 0; i < TEA_NODE_TRANSCRIPTS; i++) free(n->transcripts[i].bytes);
   node_receipts_close(n);
+  node_proposals_free(n);
   if (n->log_fd > 2) close(n->log_fd);
   pthread_mutex_destroy(&n->log_lock);
   tea_node_keys_wipe(&n->keys);

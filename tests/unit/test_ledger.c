@@ -783,6 +783,57 @@ static void test_propose_approve(void **state) {
   tea_ledger_block_free(&b);
 }
 
+/* Signatures gathered from copies signed elsewhere (a node collecting approvals):
+ * a forged or non-member signature, or signatures for another block, are refused and
+ * leave what was gathered as it was; at the threshold the block is appended. */
+static void test_gather(void **state) {
+  fx *f = *state;
+  tea_ledger_slice t = actor_tx(f, TEA_TX_ACTOR_REGISTER, "echo", 1, 1);
+  tea_ledger_slice u = actor_tx(f, TEA_TX_ACTOR_REGISTER, "other", 2, 1);
+  tea_ledger_block gathered, a, c, x, other;
+  tea_error err;
+  assert_int_equal(tea_ledger_propose(f->l, &t, 1, 77, &gathered, &err), TEA_OK);
+  assert_int_equal(tea_ledger_propose(f->l, &t, 1, 77, &a, &err), TEA_OK);
+  assert_int_equal(tea_ledger_propose(f->l, &t, 1, 77, &c, &err), TEA_OK);
+  assert_int_equal(tea_ledger_propose(f->l, &t, 1, 77, &x, &err), TEA_OK);
+  assert_int_equal(tea_ledger_propose(f->l, &u, 1, 77, &other, &err), TEA_OK);
+  free_txs(&t, 1);
+  free_txs(&u, 1);
+  bool done;
+  assert_int_equal(tea_ledger_block_sign(&a, &f->cm[0], &err), TEA_OK);
+  assert_int_equal(tea_ledger_gather(f->l, &gathered, &a, &done, &err), TEA_OK);
+  assert_false(done);
+  assert_int_equal(gathered.nsigs, 1);
+  assert_int_equal(tea_ledger_gather(f->l, &gathered, &a, &done, &err), TEA_OK); /* again: still one */
+  assert_int_equal(gathered.nsigs, 1);
+  /* a non-member's signature */
+  assert_int_equal(tea_ledger_block_sign(&x, &f->node[0], &err), TEA_OK);
+  assert_int_not_equal(tea_ledger_gather(f->l, &gathered, &x, &done, &err), TEA_OK);
+  assert_int_equal(gathered.nsigs, 1);
+  /* a member's signature, forged */
+  assert_int_equal(tea_ledger_block_sign(&c, &f->cm[1], &err), TEA_OK);
+  c.sigs[0].sig[3] ^= 1;
+  assert_int_not_equal(tea_ledger_gather(f->l, &gathered, &c, &done, &err), TEA_OK);
+  assert_int_equal(gathered.nsigs, 1);
+  c.sigs[0].sig[3] ^= 1;
+  /* signatures for another block */
+  assert_int_equal(tea_ledger_block_sign(&other, &f->cm[1], &err), TEA_OK);
+  assert_int_equal(tea_ledger_gather(f->l, &gathered, &other, &done, &err), TEA_ERR_ARG);
+  assert_non_null(strstr(err.msg, "another block"));
+  assert_int_equal(gathered.nsigs, 1);
+  assert_int_equal(tea_ledger_count(f->l), 1);
+  /* the second member: appended */
+  assert_int_equal(tea_ledger_gather(f->l, &gathered, &c, &done, &err), TEA_OK);
+  assert_true(done);
+  assert_int_equal(gathered.nsigs, 2);
+  assert_int_equal(tea_ledger_count(f->l), 2);
+  tea_ledger_block_free(&gathered);
+  tea_ledger_block_free(&a);
+  tea_ledger_block_free(&c);
+  tea_ledger_block_free(&x);
+  tea_ledger_block_free(&other);
+}
+
 /* ---- file store ---- */
 
 static void test_file_store(void **state) {
@@ -900,6 +951,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_committee_change, setup, teardown),
       cmocka_unit_test_setup_teardown(test_many_blocks_query, setup, teardown),
       cmocka_unit_test_setup_teardown(test_propose_approve, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_gather, setup, teardown),
       cmocka_unit_test_setup_teardown(test_file_store, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refresh_shared_store, setup, teardown),
   };
