@@ -40,7 +40,7 @@ typedef struct ctrl {
   const uint8_t *params, *results;
   uint8_t single;   /* storage for a one-value block type */
   uint32_t height;  /* operand stack height below the params */
-  uint32_t loop_pc; /* loop: the branch target */
+  uint32_t loop_pc; /* loop: its FUEL instruction (branches land after it) */
   uint32_t patch;   /* forward branches to patch at `end` (a chain through the code) */
   uint32_t else_pc; /* if: the code word holding the else target */
 } ctrl;
@@ -67,6 +67,9 @@ typedef struct cc {
   uint32_t last_pc;  /* start of the last instruction, when it may be fused */
   uint32_t last_dst; /* code word of its destination slot */
   uint32_t const_pc; /* start of the last CONST32 materialization */
+  uint32_t add_pc;   /* start of the last I32_ADD or I32_ADD_IMM, until a label follows it */
+  uint32_t copy_pc;  /* start of the last COPY, likewise */
+  uint32_t load_pc;  /* start of the last load, likewise */
   uint32_t fuel_pc;  /* code word of the open FUEL charge */
   uint32_t fuel_count;
   bool oom;
@@ -123,6 +126,9 @@ static void forget_last(cc *c) { c->last_pc = c->last_dst = c->const_pc = NONE; 
 /* Starts an instruction whose operands follow. */
 static void op(cc *c, tea_op o) {
   c->last_pc = c->last_dst = NONE;
+  if (c->add_pc != NONE && c->ncode <= c->add_pc) c->add_pc = NONE; /* code taken back */
+  if (c->copy_pc != NONE && c->ncode <= c->copy_pc) c->copy_pc = NONE;
+  if (c->load_pc != NONE && c->ncode <= c->load_pc) c->load_pc = NONE;
   emit(c, (uint32_t)o);
 }
 
@@ -130,9 +136,20 @@ static void op(cc *c, tea_op o) {
  * overlapping ranges are safe). */
 static void emit_copy(cc *c, uint32_t from, uint32_t to, uint8_t t) {
   if (from == to) return;
+  if (t != TEA_WASM_V128 && c->copy_pc != NONE && c->copy_pc + 3 == c->ncode &&
+      c->code[c->copy_pc] == TEA_OP_COPY) {
+    /* a copy right after a copy (a loop's rotating variables, arguments):
+       one COPY2 does both in order, in one dispatch */
+    c->code[c->copy_pc] = TEA_OP_COPY2;
+    c->copy_pc = NONE;
+    emit(c, from);
+    emit(c, to);
+    return;
+  }
   op(c, t == TEA_WASM_V128 ? TEA_OP_COPY_V128 : TEA_OP_COPY);
   emit(c, from);
   emit(c, to);
+  if (t != TEA_WASM_V128) c->copy_pc = c->ncode - 3;
 }
 
 static void emit_const(cc *c, uint8_t type, uint64_t bits, uint32_t to) {
@@ -151,6 +168,7 @@ static void emit_const(cc *c, uint8_t type, uint64_t bits, uint32_t to) {
 /* A label here: fused peepholes must not reach across it. */
 static uint32_t here(cc *c) {
   forget_last(c);
+  c->add_pc = c->copy_pc = c->load_pc = NONE; /* nothing may be fused across a branch target */
   return c->ncode;
 }
 
@@ -371,10 +389,17 @@ static bool branch_copies(const cc *c, const ctrl *f) {
   return false;
 }
 
+/* Where a branch to loop f lands: just past the FUEL at its head. Every
+ * backward branch targets a loop, and the interpreter charges the loop's fuel
+ * (the word before the landing point) when it takes one, so a loop iteration
+ * costs no separate FUEL dispatch. Entering the loop from above runs the FUEL
+ * itself; either way the same k is charged at the same point. */
+static uint32_t loop_entry(const ctrl *f) { return f->loop_pc + 2; }
+
 /* Emits a jump word to f (a loop's start, or a forward chain link). */
 static void emit_target(cc *c, ctrl *f) {
   if (f->kind == C_LOOP) {
-    emit(c, f->loop_pc);
+    emit(c, loop_entry(f));
   } else {
     emit(c, f->patch);
     f->patch = c->ncode - 1;
@@ -501,6 +526,46 @@ static bool take_compare(cc *c, bool negate, tea_op *fused, uint32_t *a, uint32_
   return false;
 }
 
+/* A loop counter's step: when the instruction just before the branch being
+ * emitted is an I32_ADD_IMM whose result the branch tests (operand a), takes
+ * it back and returns the INC_BR form of the branch `br`, which does both (the
+ * add's result is still written first, so every later read sees it). */
+static bool take_increment(cc *c, tea_op br, uint32_t a, tea_op *inc, uint32_t *ops) {
+  if (c->add_pc == NONE || c->add_pc + 4 != c->ncode ||
+      c->code[c->add_pc] != TEA_OP_I32_ADD_IMM || c->code[c->add_pc + 3] != a)
+    return false;
+  if (br == TEA_OP_BR_IF) br = TEA_OP_BR_I32_NEZ;
+  if (br == TEA_OP_BR_UNLESS) br = TEA_OP_BR_I32_EQZ;
+  /* the INC_BR block mirrors BR_I32_EQ..BR_I32_NEZ, then the _IMM forms */
+  if (br >= TEA_OP_BR_I32_EQ && br <= TEA_OP_BR_I32_NEZ)
+    *inc = (tea_op)(br - TEA_OP_BR_I32_EQ + TEA_OP_INC_BR_I32_EQ);
+  else if (br >= TEA_OP_BR_I32_EQ_IMM && br <= TEA_OP_BR_I32_GE_U_IMM)
+    *inc = (tea_op)(br - TEA_OP_BR_I32_EQ_IMM + TEA_OP_INC_BR_I32_EQ_IMM);
+  else
+    return false;
+  memcpy(ops, &c->code[c->add_pc + 1], 3 * sizeof *ops);
+  c->ncode = c->add_pc;
+  c->add_pc = NONE;
+  return true;
+}
+
+/* Emits branch `br` testing a (and b when binary) with an open target word. */
+static void emit_test_jump(cc *c, tea_op br, uint32_t a, uint32_t b, bool binary,
+                           uint32_t *target_word) {
+  tea_op inc;
+  uint32_t add[3];
+  if (take_increment(c, br, a, &inc, add)) {
+    op(c, inc);
+    for (int i = 0; i < 3; i++) emit(c, add[i]);
+  } else {
+    op(c, br);
+    emit(c, a);
+  }
+  if (binary) emit(c, b);
+  emit(c, NONE);
+  *target_word = c->ncode - 1;
+}
+
 /* Pops an i32 condition and emits "jump to ... if cond (or !cond)", leaving
  * the target word for the caller to fill; returns its code position. */
 static tea_code emit_cond_jump(cc *c, bool jump_if_true, uint32_t *target_word) {
@@ -510,21 +575,13 @@ static tea_code emit_cond_jump(cc *c, bool jump_if_true, uint32_t *target_word) 
   *target_word = NONE;
   if (live(c) && take_compare(c, !jump_if_true, &fused, &a, &b, &binary)) {
     c->nvals--;
-    op(c, fused);
-    emit(c, a);
-    if (binary) emit(c, b);
-    emit(c, NONE);
-    *target_word = c->ncode - 1;
+    emit_test_jump(c, fused, a, b, binary, target_word);
     return TEA_OK;
   }
   uint32_t cond;
   CHECK(pop_slot(c, TEA_WASM_I32, &cond));
-  if (live(c)) {
-    op(c, jump_if_true ? TEA_OP_BR_IF : TEA_OP_BR_UNLESS);
-    emit(c, cond);
-    emit(c, NONE);
-    *target_word = c->ncode - 1;
-  }
+  if (live(c))
+    emit_test_jump(c, jump_if_true ? TEA_OP_BR_IF : TEA_OP_BR_UNLESS, cond, 0, false, target_word);
   return TEA_OK;
 }
 
@@ -673,7 +730,7 @@ static tea_code do_br_if(cc *c, uint32_t depth) {
     CHECK(emit_cond_jump(c, true, &w));
     if (w != NONE) {
       if (f->kind == C_LOOP) {
-        c->code[w] = f->loop_pc;
+        c->code[w] = loop_entry(f);
       } else {
         c->code[w] = f->patch;
         f->patch = w;
@@ -741,7 +798,7 @@ static tea_code do_br_table(cc *c) {
         c->code[table + i] = here(c);
         emit_branch(c, f);
       } else if (f->kind == C_LOOP) {
-        c->code[table + i] = f->loop_pc;
+        c->code[table + i] = loop_entry(f);
       } else {
         c->code[table + i] = f->patch;
         f->patch = table + i;
@@ -778,6 +835,33 @@ static tea_code do_call(cc *c, const tea_functype *t, bool indirect, uint32_t ty
 }
 
 
+/* A float add whose operand is the product the last instruction computed
+ * (and nothing else reads): takes the multiply back and returns its operands
+ * and which side of the add the product was on. Not in deterministic mode,
+ * where a CANON separates the two anyway. */
+static bool take_product(cc *c, tea_op add, uint32_t *x, uint32_t *y, bool *left) {
+  const ctrl *f = &c->ctrls[c->nctrls - 1];
+  if (c->m->config.deterministic || !live(c) || c->last_pc == NONE || c->nvals < f->height + 2)
+    return false;
+  uint8_t t = add == TEA_OP_F64_ADD ? TEA_WASM_F64 : TEA_WASM_F32;
+  if (c->code[c->last_pc] != (add == TEA_OP_F64_ADD ? TEA_OP_F64_MUL : TEA_OP_F32_MUL)) return false;
+  const val *va = &c->vals[c->nvals - 2], *vb = &c->vals[c->nvals - 1];
+  if (va->type != t || vb->type != t) return false;
+  uint32_t prod = c->code[c->last_dst];
+  if (vb->kind == V_STACK && vb->slot == prod) {
+    *left = false;
+  } else if (va->kind == V_STACK && va->slot == prod && vb->kind == V_LOCAL) {
+    *left = true; /* the other operand was not computed after the product */
+  } else {
+    return false;
+  }
+  *x = c->code[c->last_pc + 1];
+  *y = c->code[c->last_pc + 2];
+  c->ncode = c->last_pc;
+  forget_last(c);
+  return true;
+}
+
 static tea_code do_numeric(cc *c, tea_op o, uint8_t in, uint8_t out, bool binary) {
   static const struct { tea_op plain, imm; bool wide; } imms[] = {
       {TEA_OP_I32_ADD, TEA_OP_I32_ADD_IMM, false}, {TEA_OP_I32_SUB, TEA_OP_I32_SUB_IMM, false},
@@ -813,10 +897,29 @@ static tea_code do_numeric(cc *c, tea_op o, uint8_t in, uint8_t out, bool binary
           emit(c, d);
           c->last_pc = c->ncode - 4;
           c->last_dst = c->ncode - 1;
+          if (imms[i].imm == TEA_OP_I32_ADD_IMM) c->add_pc = c->last_pc;
         }
         return TEA_OK;
       }
     }
+  }
+  uint32_t x, y;
+  bool left;
+  if ((o == TEA_OP_F64_ADD || o == TEA_OP_F32_ADD) && take_product(c, o, &x, &y, &left)) {
+    uint32_t a, b;
+    CHECK(pop_slot(c, in, &b));
+    CHECK(pop_slot(c, in, &a));
+    uint32_t d = push_result(c, out, &rc);
+    CHECK(rc);
+    bool f64 = o == TEA_OP_F64_ADD;
+    op(c, left ? (f64 ? TEA_OP_F64_MADDR : TEA_OP_F32_MADDR) : (f64 ? TEA_OP_F64_MADD : TEA_OP_F32_MADD));
+    emit(c, x);
+    emit(c, y);
+    emit(c, left ? b : a);
+    emit(c, d);
+    c->last_pc = c->ncode - 5;
+    c->last_dst = c->ncode - 1;
+    return TEA_OK;
   }
   uint32_t a, b = 0;
   if (binary) CHECK(pop_slot(c, in, &b));
@@ -831,6 +934,7 @@ static tea_code do_numeric(cc *c, tea_op o, uint8_t in, uint8_t out, bool binary
   emit(c, d);
   c->last_pc = start;
   c->last_dst = c->ncode - 1;
+  if (o == TEA_OP_I32_ADD) c->add_pc = start;
   if (c->m->config.deterministic && (out == TEA_WASM_F32 || out == TEA_WASM_F64)) {
     /* only arithmetic can produce a NaN whose bits the CPU chooses */
     bool bitwise = o == TEA_OP_F32_ABS || o == TEA_OP_F32_NEG || o == TEA_OP_F32_COPYSIGN ||
@@ -912,16 +1016,96 @@ static bool take_address_add(cc *c, uint32_t depth, bool *with_const, uint32_t *
   return true;
 }
 
+/* The same for an address that is a local a local.tee just set from an
+ * i32.add (a pointer stepped and used at once): the add is taken back and
+ * the load writes the local itself (its `t` word). */
+static bool take_address_tee(cc *c, bool *with_const, uint32_t *a, uint32_t *b, uint32_t *t) {
+  if (c->add_pc == NONE || c->add_pc + 4 != c->ncode || c->nvals == 0 || !live(c)) return false;
+  const val *addr = &c->vals[c->nvals - 1];
+  uint32_t o = c->code[c->add_pc];
+  if (addr->kind != V_LOCAL || (o != TEA_OP_I32_ADD && o != TEA_OP_I32_ADD_IMM) ||
+      c->code[c->add_pc + 3] != addr->local)
+    return false;
+  *with_const = o == TEA_OP_I32_ADD_IMM;
+  *a = c->code[c->add_pc + 1];
+  *b = c->code[c->add_pc + 2];
+  *t = addr->local;
+  c->ncode = c->add_pc;
+  c->add_pc = NONE;
+  forget_last(c);
+  return true;
+}
+
+/* A float store of the value a MADD/MADDR just computed (of type t): takes
+ * the MADD back and returns the fused store opcode and the MADD's operands.
+ * The address sits below the value, so materializing it (a constant) cannot
+ * overwrite them. */
+static bool take_madd(cc *c, uint8_t t, tea_op *fused, uint32_t ops[3]) {
+  if (c->last_pc == NONE || !live(c) || c->nvals < c->ctrls[c->nctrls - 1].height + 2) return false;
+  const val *v = &c->vals[c->nvals - 1];
+  if (v->kind != V_STACK || v->type != t || c->code[c->last_dst] != v->slot) return false;
+  tea_op o = (tea_op)c->code[c->last_pc];
+  if (o == TEA_OP_F32_MADD) *fused = TEA_OP_F32_MADD_STORE;
+  else if (o == TEA_OP_F32_MADDR) *fused = TEA_OP_F32_MADDR_STORE;
+  else if (o == TEA_OP_F64_MADD) *fused = TEA_OP_F64_MADD_STORE;
+  else if (o == TEA_OP_F64_MADDR) *fused = TEA_OP_F64_MADDR_STORE;
+  else return false;
+  memcpy(ops, &c->code[c->last_pc + 1], 3 * sizeof *ops);
+  c->ncode = c->last_pc;
+  forget_last(c);
+  return true;
+}
+
+/* After take_madd: when the multiplicand b of an F64_MADD was loaded by the
+ * instruction right before it (c[j] += a * b[j]), takes that load back too
+ * and returns the F64_MADD_STORE form that loads b itself, with the load's
+ * operand words (all but its destination) in lw[0..*nlw). */
+static bool take_madd_load(cc *c, tea_op *fused, const uint32_t ops[3], uint32_t lw[4],
+                           uint32_t *nlw) {
+  uint32_t lp = c->load_pc;
+  if (*fused != TEA_OP_F64_MADD_STORE || lp == NONE) return false;
+  uint32_t o = c->code[lp], d;
+  if (o == TEA_OP_F64_LOAD) {
+    *fused = TEA_OP_F64_MADD_STORE_L; /* a offset d */
+    *nlw = 2;
+    d = lp + 3;
+  } else if (o == TEA_OP_F64_LOAD_ADDK) {
+    *fused = TEA_OP_F64_MADD_STORE_LK; /* a k offset d */
+    *nlw = 3;
+    d = lp + 4;
+  } else if (o == TEA_OP_F64_LOAD_ADDT) {
+    *fused = TEA_OP_F64_MADD_STORE_LT; /* a b offset d t */
+    *nlw = 4;
+    d = lp + 4;
+  } else {
+    return false;
+  }
+  uint32_t len = *nlw + 2;
+  /* the MADD started where the load ended, and only it read the loaded value */
+  if (lp + len != c->ncode || c->code[d] != ops[1] || ops[0] == ops[1] || ops[2] == ops[1]) {
+    *fused = TEA_OP_F64_MADD_STORE;
+    return false;
+  }
+  for (uint32_t i = 0, k = lp + 1; i < *nlw; i++, k++) {
+    if (k == d) k++;
+    lw[i] = c->code[k];
+  }
+  c->ncode = lp;
+  c->load_pc = NONE;
+  return true;
+}
+
 static tea_code do_memory_op(cc *c, uint32_t wop) {
   uint32_t offset;
   tea_code rc;
-  bool fused, with_const;
-  uint32_t fa = 0, fb = 0;
+  bool fused, teed = false, with_const;
+  uint32_t fa = 0, fb = 0, ft = 0;
 #define LOAD_CASE(name, w, ctype, member)                                  \
   case w: {                                                                \
     CHECK(memarg(c, log2_size(sizeof(ctype)), &offset));                   \
     uint32_t a;                                                            \
     fused = take_address_add(c, 0, &with_const, &fa, &fb);                 \
+    if (!fused) teed = take_address_tee(c, &with_const, &fa, &fb, &ft);    \
     CHECK(pop_slot(c, TEA_WASM_I32, &a));                                  \
     uint8_t t = (w == 0x29 || (w >= 0x30 && w <= 0x35))   ? TEA_WASM_I64   \
                 : w == 0x2a                               ? TEA_WASM_F32   \
@@ -929,14 +1113,16 @@ static tea_code do_memory_op(cc *c, uint32_t wop) {
                                                           : TEA_WASM_I32;  \
     uint32_t d = push_result(c, t, &rc);                                   \
     CHECK(rc);                                                             \
-    if (live(c) && fused) {                                                \
-      op(c, with_const ? TEA_OP_##name##_ADDK : TEA_OP_##name##_ADD);      \
+    if (live(c) && (fused || teed)) {                                      \
+      op(c, teed ? (with_const ? TEA_OP_##name##_ADDKT : TEA_OP_##name##_ADDT) \
+                 : (with_const ? TEA_OP_##name##_ADDK : TEA_OP_##name##_ADD)); \
       emit(c, fa);                                                         \
       emit(c, fb);                                                         \
       emit(c, offset);                                                     \
       emit(c, d);                                                          \
-      c->last_pc = c->ncode - 5;                                           \
-      c->last_dst = c->ncode - 1;                                          \
+      if (teed) emit(c, ft);                                               \
+      c->last_pc = c->ncode - (teed ? 6 : 5);                              \
+      c->last_dst = c->ncode - (teed ? 2 : 1);                             \
     } else if (live(c)) {                                                  \
       op(c, TEA_OP_##name);                                                \
       emit(c, a);                                                          \
@@ -945,6 +1131,7 @@ static tea_code do_memory_op(cc *c, uint32_t wop) {
       c->last_pc = c->ncode - 4;                                           \
       c->last_dst = c->ncode - 1;                                          \
     }                                                                      \
+    c->load_pc = c->last_pc;                                               \
     return TEA_OK;                                                         \
   }
 #define STORE_CASE(name, w, ctype, member)                                 \
@@ -955,6 +1142,21 @@ static tea_code do_memory_op(cc *c, uint32_t wop) {
                 : w == 0x39                ? TEA_WASM_F64                  \
                                            : TEA_WASM_I32;                 \
     uint32_t a, v;                                                         \
+    tea_op mo;                                                             \
+    uint32_t mops[3];                                                      \
+    if ((w == 0x38 || w == 0x39) && take_madd(c, t, &mo, mops)) {          \
+      uint32_t lw[4], nlw = 0;                                             \
+      bool from_load = take_madd_load(c, &mo, mops, lw, &nlw);             \
+      CHECK(pop_slot(c, t, &v));                                           \
+      CHECK(pop_slot(c, TEA_WASM_I32, &a));                                \
+      op(c, mo);                                                           \
+      for (uint32_t i = 0; i < nlw; i++) emit(c, lw[i]);                   \
+      for (int i = 0; i < 3; i++)                                          \
+        if (!from_load || i != 1) emit(c, mops[i]);                        \
+      emit(c, a);                                                          \
+      emit(c, offset);                                                     \
+      return TEA_OK;                                                       \
+    }                                                                      \
     /* a constant value would be written between the add and the store, \
        possibly over the add's operand: fuse only other values */          \
     fused = c->nvals > c->ctrls[c->nctrls - 1].height &&                   \
@@ -1389,7 +1591,7 @@ static void relocate(uint32_t *code, uint32_t n) {
       uint32_t k = code[pc + 2];
       for (uint32_t i = 0; i <= k; i++) code[pc + 3 + i] -= pc;
       len += k + 1;
-    } else if (o >= TEA_OP_BR_I32_EQ && o <= TEA_OP_BR_I32_GE_U_IMM) {
+    } else if (o >= TEA_OP_BR_I32_EQ && o <= TEA_OP_INC_BR_I32_GE_U_IMM) {
       code[pc + words[o]] -= pc;
     }
     pc += len;
@@ -1409,7 +1611,7 @@ tea_code tea_compile_function(tea_wasm_module *m, uint32_t index, tea_error *err
   c.body_start = fn->body;
   c.body_offset = fn->body_offset;
   c.err = err;
-  c.last_pc = c.last_dst = c.const_pc = NONE;
+  c.last_pc = c.last_dst = c.const_pc = c.add_pc = c.copy_pc = c.load_pc = NONE;
   uint64_t nlocals = ft->nparams + fn->nlocals;
   if (nlocals > TEA_MAX_FUNC_LOCALS + 1000u) return fail_at(&c, TEA_ERR_MALFORMED, "too many locals");
   c.nlocals = (uint32_t)nlocals;

@@ -15,6 +15,12 @@
 #include "wasm/runtime.h"
 #include "wasm/numeric.h"
 #include "wasm/simd.h"
+#ifdef TEA_GUARD_PAGES
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define LIKELY(x) __builtin_expect(!!(x), 1)
@@ -169,10 +175,84 @@ TEA_SIMD_OPS(H_CASE)
 #undef VGET
 #undef VPUT
 
+/* ---- guard pages (runtime.h) ----------------------------------------------------- */
+
+#ifdef TEA_GUARD_PAGES
+/* This thread's guest, if one is running: where a fault in its memory
+ * returns to, and that memory's base (NULL while no guest code runs: in a
+ * host function, before the first memory is loaded). */
+typedef struct tea_guard {
+  sigjmp_buf *jb;
+  const uint8_t *mem;
+} tea_guard;
+static _Thread_local tea_guard guard;
+static struct sigaction guard_action, prev_segv;
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+static bool guard_ok;
+
+/* A fault inside the reservation of the memory the guest on this thread is
+ * using is an out-of-bounds access: unwind to tea_interp_call. Anything else
+ * is not ours and goes to whatever handled SIGSEGV before. (x86-64 Linux
+ * reports PROT_NONE accesses as SIGSEGV only.) */
+static void on_fault(int sig, siginfo_t *si, void *ctx) {
+  tea_guard *g = &guard;
+  uintptr_t a = (uintptr_t)si->si_addr, m = (uintptr_t)g->mem;
+  if (g->jb && m && a - m < TEA_GUARD_RESERVE) siglongjmp(*g->jb, 1);
+  if (prev_segv.sa_flags & SA_SIGINFO) {
+    prev_segv.sa_sigaction(sig, si, ctx);
+  } else if (prev_segv.sa_handler != SIG_DFL && prev_segv.sa_handler != SIG_IGN) {
+    prev_segv.sa_handler(sig);
+  } else {
+    /* the default action, when the instruction runs again on return */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
+  }
+}
+
+static void guard_init(void) {
+  memset(&guard_action, 0, sizeof guard_action);
+  guard_action.sa_sigaction = on_fault;
+  /* NODEFER: siglongjmp leaves the handler without restoring a mask, so the
+     signal must not be blocked while it runs */
+  guard_action.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+  sigemptyset(&guard_action.sa_mask);
+  guard_ok = sigaction(SIGSEGV, &guard_action, &prev_segv) == 0;
+}
+
+/* Called for every new memory. A handler installed after ours (a test
+ * harness catching crashes, say) would take the guest's faults for crashes,
+ * so ours goes back on top; what it chains to stays the first one it
+ * replaced. */
+bool tea_guard_install(void) {
+  if (pthread_once(&guard_once, guard_init) != 0 || !guard_ok) return false;
+  struct sigaction cur;
+  if (sigaction(SIGSEGV, NULL, &cur) != 0) return false;
+  if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_fault) return true;
+  return sigaction(SIGSEGV, &guard_action, NULL) == 0;
+}
+#define GUARD_PARAM , tea_guard *g
+#define GUARD_MEM(m) (g->mem = (m))
+/* fuel lives in a register; a fault unwinds past it, so every charge also
+   writes it back (the explicit path does that when it traps) */
+#define GUARD_SYNC_FUEL() (store->fuel = fuel)
+#define OOB(ea, n) 0
+#else
+#define GUARD_PARAM
+#define GUARD_MEM(m) ((void)0)
+#define GUARD_SYNC_FUEL() ((void)0)
+/* ea is at most 33 bits, so ea + n cannot wrap */
+#define OOB(ea, n) UNLIKELY((ea) + (n) > mem_size)
+#endif
+
 /* ---- the loop ------------------------------------------------------------------- */
 
-tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_slot *slots,
-                         tea_error *err) {
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline)) /* never merged with the sigsetjmp in tea_interp_call */
+#endif
+static tea_code run(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_slot *slots,
+                    tea_error *err GUARD_PARAM) {
   const char *trap = NULL;
   tea_code rc = TEA_OK;
   uint32_t entry_depth = store->depth;
@@ -208,6 +288,7 @@ tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_sl
       mem = NULL;                             \
       mem_size = 0;                           \
     }                                         \
+    GUARD_MEM(mem);                           \
   } while (0)
 #define TRAP(msg)   \
   do {              \
@@ -229,6 +310,8 @@ tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_sl
 #define L_NUM(name, w, ti, to) &&L_##name,
 #define L_ADD(name, w, t, m) &&L_##name##_ADD,
 #define L_ADDK(name, w, t, m) &&L_##name##_ADDK,
+#define L_ADDT(name, w, t, m) &&L_##name##_ADDT,
+#define L_ADDKT(name, w, t, m) &&L_##name##_ADDKT,
 #define L_SIMD(name, sub, kind, t, l, sz, canon) &&L_##name,
 #define L_SIMD_IMM(name, sub, kind, t, l, sz, canon) TEA_SIMD_SHIFT_ONLY(kind, &&L_##name##_IMM,)
 #define L_SIMD_ADD(name, sub, kind, t, l, sz, canon) \
@@ -236,13 +319,16 @@ tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_sl
   static const void *const labels[TEA_OP_COUNT] = {
       TEA_CONTROL_OPS(L_CTL) TEA_LOAD_OPS(L_MEM) TEA_STORE_OPS(L_MEM) TEA_UNARY_OPS(L_NUM)
           TEA_BINARY_OPS(L_NUM) TEA_LOAD_OPS(L_ADD) TEA_LOAD_OPS(L_ADDK) TEA_STORE_OPS(L_ADD)
-              TEA_STORE_OPS(L_ADDK) TEA_SIMD_OPS(L_SIMD) TEA_SIMD_OPS(L_SIMD_IMM)
+              TEA_STORE_OPS(L_ADDK) TEA_LOAD_OPS(L_ADDT) TEA_LOAD_OPS(L_ADDKT)
+                  TEA_SIMD_OPS(L_SIMD) TEA_SIMD_OPS(L_SIMD_IMM)
                   TEA_SIMD_OPS(L_SIMD_ADD)};
 #undef L_SIMD
 #undef L_SIMD_IMM
 #undef L_SIMD_ADD
 #undef L_ADD
 #undef L_ADDK
+#undef L_ADDT
+#undef L_ADDKT
 #undef L_CTL
 #undef L_MEM
 #undef L_NUM
@@ -257,7 +343,33 @@ dispatch:
 #endif
 
 #define A(i) fp[ip[i]]
-#define JUMP(k) ip += (int32_t)ip[k]
+/* A result is built in a local and written with one whole-slot store: two
+   stores (zero, then the member) cost a store and, because the code words
+   may alias the frame as far as the compiler knows, a reload of ip[i]. */
+#define PUT(i, member, v)   \
+  do {                      \
+    tea_wasm_slot r_;       \
+    r_.u64 = 0;             \
+    r_.member = (v);        \
+    A(i) = r_;              \
+  } while (0)
+/* Charges k units of fuel and polls the interrupt flag. */
+#define CHARGE(k)                                                                    \
+  do {                                                                               \
+    fuel -= (k);                                                                     \
+    GUARD_SYNC_FUEL();                                                               \
+    if (UNLIKELY(fuel < 0 || atomic_load_explicit(&store->interrupt, memory_order_relaxed))) \
+      goto out_of_fuel;                                                              \
+  } while (0)
+/* A backward branch always lands just past a loop's FUEL (the compiler's
+   loop_entry) and charges it here, which saves a dispatch per iteration.
+   Offset 0 is backward too: `(loop (br 0))` lands on the branch itself. */
+#define JUMP(k)                        \
+  do {                                 \
+    int32_t off_ = (int32_t)ip[k];     \
+    ip += off_;                        \
+    if (off_ <= 0) CHARGE(ip[-1]);     \
+  } while (0)
 
   CASE(UNREACHABLE) TRAP(TEA_TRAP_UNREACHABLE);
   CASE(BR) { JUMP(1); NEXT(); }
@@ -305,12 +417,7 @@ dispatch:
     goto call;
   }
   CASE(FUEL) {
-    fuel -= ip[1];
-    if (UNLIKELY(fuel < 0 || atomic_load_explicit(&store->interrupt, memory_order_relaxed))) {
-      if (atomic_load_explicit(&store->interrupt, memory_order_relaxed)) TRAP(TEA_TRAP_INTERRUPT);
-      fuel = 0;
-      TRAP(TEA_TRAP_FUEL);
-    }
+    CHARGE(ip[1]);
     ip += 2;
     NEXT();
   }
@@ -477,22 +584,20 @@ dispatch:
   IMM64(I64_XOR_IMM, x ^ k)
   IMM64(I64_ROTL_IMM, rotl64(x, k))
 
+  /* the ten i32 comparisons: X(suffix, operand type, condition on a and b) */
+#define I32_CMPS(X)                                                              \
+  X(EQ, uint32_t, a == b) X(NE, uint32_t, a != b) X(LT_S, int32_t, a < b)         \
+  X(LT_U, uint32_t, a < b) X(GT_S, int32_t, a > b) X(GT_U, uint32_t, a > b)       \
+  X(LE_S, int32_t, a <= b) X(LE_U, uint32_t, a <= b) X(GE_S, int32_t, a >= b)     \
+  X(GE_U, uint32_t, a >= b)
 #define BRCMP(name, type, member, cmp)                    \
   CASE(name) {                                            \
     type a = A(1).member, b = A(2).member;                \
     if (cmp) JUMP(3); else ip += 4;                       \
     NEXT();                                               \
   }
-  BRCMP(BR_I32_EQ, uint32_t, u32, a == b)
-  BRCMP(BR_I32_NE, uint32_t, u32, a != b)
-  BRCMP(BR_I32_LT_S, int32_t, i32, a < b)
-  BRCMP(BR_I32_LT_U, uint32_t, u32, a < b)
-  BRCMP(BR_I32_GT_S, int32_t, i32, a > b)
-  BRCMP(BR_I32_GT_U, uint32_t, u32, a > b)
-  BRCMP(BR_I32_LE_S, int32_t, i32, a <= b)
-  BRCMP(BR_I32_LE_U, uint32_t, u32, a <= b)
-  BRCMP(BR_I32_GE_S, int32_t, i32, a >= b)
-  BRCMP(BR_I32_GE_U, uint32_t, u32, a >= b)
+#define BR32_SLOTS(c, type, cmp) BRCMP(BR_I32_##c, type, u32, cmp)
+  I32_CMPS(BR32_SLOTS)
   BRCMP(BR_I64_EQ, uint64_t, u64, a == b)
   BRCMP(BR_I64_NE, uint64_t, u64, a != b)
   BRCMP(BR_I64_LT_S, int64_t, i64, a < b)
@@ -503,22 +608,74 @@ dispatch:
   BRCMP(BR_I64_LE_U, uint64_t, u64, a <= b)
   BRCMP(BR_I64_GE_S, int64_t, i64, a >= b)
   BRCMP(BR_I64_GE_U, uint64_t, u64, a >= b)
-#define BRIMM(name, type, cmp)                         \
-  CASE(name) {                                         \
+#define BRIMM(c, type, cmp)                            \
+  CASE(BR_I32_##c##_IMM) {                             \
     type a = (type)A(1).u32, b = (type)ip[2];          \
     if (cmp) JUMP(3); else ip += 4;                    \
     NEXT();                                            \
   }
-  BRIMM(BR_I32_EQ_IMM, uint32_t, a == b)
-  BRIMM(BR_I32_NE_IMM, uint32_t, a != b)
-  BRIMM(BR_I32_LT_S_IMM, int32_t, a < b)
-  BRIMM(BR_I32_LT_U_IMM, uint32_t, a < b)
-  BRIMM(BR_I32_GT_S_IMM, int32_t, a > b)
-  BRIMM(BR_I32_GT_U_IMM, uint32_t, a > b)
-  BRIMM(BR_I32_LE_S_IMM, int32_t, a <= b)
-  BRIMM(BR_I32_LE_U_IMM, uint32_t, a <= b)
-  BRIMM(BR_I32_GE_S_IMM, int32_t, a >= b)
-  BRIMM(BR_I32_GE_U_IMM, uint32_t, a >= b)
+  I32_CMPS(BRIMM)
+  /* the add's result is written before the test reads its operands, as the
+     two instructions would */
+#define INCBR(c, type, cmp)                               \
+  CASE(INC_BR_I32_##c) {                                  \
+    uint32_t s = A(1).u32 + ip[2];                        \
+    A(3).u64 = W32(s);                                    \
+    type a = (type)s, b = (type)A(4).u32;                 \
+    if (cmp) JUMP(5); else ip += 6;                       \
+    NEXT();                                               \
+  }                                                       \
+  CASE(INC_BR_I32_##c##_IMM) {                            \
+    uint32_t s = A(1).u32 + ip[2];                        \
+    A(3).u64 = W32(s);                                    \
+    type a = (type)s, b = (type)ip[4];                    \
+    if (cmp) JUMP(5); else ip += 6;                       \
+    NEXT();                                               \
+  }
+  I32_CMPS(INCBR)
+  CASE(INC_BR_I32_EQZ) {
+    uint32_t s = A(1).u32 + ip[2];
+    A(3).u64 = W32(s);
+    if (s == 0) JUMP(4); else ip += 5;
+    NEXT();
+  }
+  CASE(INC_BR_I32_NEZ) {
+    uint32_t s = A(1).u32 + ip[2];
+    A(3).u64 = W32(s);
+    if (s != 0) JUMP(4); else ip += 5;
+    NEXT();
+  }
+  /* the product is rounded on its own (a variable of its type), then added */
+#define MADD(name, member, ctype, expr)                 \
+  CASE(name) {                                          \
+    tea_wasm_slot x = A(1), y = A(2), z = A(3);         \
+    ctype p = x.member * y.member;                      \
+    PUT(4, member, expr);                               \
+    ip += 5;                                            \
+    NEXT();                                             \
+  }
+  MADD(F32_MADD, f32, float, z.f32 + p)
+  MADD(F32_MADDR, f32, float, p + z.f32)
+  MADD(F64_MADD, f64, double, z.f64 + p)
+  MADD(F64_MADDR, f64, double, p + z.f64)
+  /* computed first, then the store's bounds check, as the two instructions */
+#define MADD_STORE(name, member, ctype, bits, utype, expr)            \
+  CASE(name) {                                                        \
+    tea_wasm_slot x = A(1), y = A(2), z = A(3), r;                    \
+    ctype p = x.member * y.member;                                    \
+    r.u64 = 0;                                                        \
+    r.member = (expr);                                                \
+    uint64_t ea = (uint64_t)A(4).u32 + ip[5];                         \
+    if (OOB(ea, sizeof(utype))) TRAP(TEA_TRAP_MEMORY); \
+    utype v = LEFOR(utype, r.bits);                                   \
+    memcpy(mem + ea, &v, sizeof v);                                   \
+    ip += 6;                                                          \
+    NEXT();                                                           \
+  }
+  MADD_STORE(F32_MADD_STORE, f32, float, u32, uint32_t, z.f32 + p)
+  MADD_STORE(F32_MADDR_STORE, f32, float, u32, uint32_t, p + z.f32)
+  MADD_STORE(F64_MADD_STORE, f64, double, u64, uint64_t, z.f64 + p)
+  MADD_STORE(F64_MADDR_STORE, f64, double, u64, uint64_t, p + z.f64)
   CASE(BR_I32_EQZ) { if (A(1).u32 == 0) JUMP(2); else ip += 3; NEXT(); }
   CASE(BR_I32_NEZ) { if (A(1).u32 != 0) JUMP(2); else ip += 3; NEXT(); }
   CASE(BR_I64_EQZ) { if (A(1).u64 == 0) JUMP(2); else ip += 3; NEXT(); }
@@ -528,12 +685,11 @@ dispatch:
 #define LOAD(name, w, ctype, member)                                  \
   CASE(name) {                                                        \
     uint64_t ea = (uint64_t)A(1).u32 + ip[2];                         \
-    if (UNLIKELY(ea + sizeof(ctype) > mem_size)) TRAP(TEA_TRAP_MEMORY); \
+    if (OOB(ea, sizeof(ctype))) TRAP(TEA_TRAP_MEMORY); \
     ctype v;                                                          \
     memcpy(&v, mem + ea, sizeof v);                                   \
     v = LEFOR(ctype, v);                                              \
-    A(3).u64 = 0;                                                     \
-    A(3).member = v;                                                  \
+    PUT(3, member, v);                                                \
     ip += 4;                                                          \
     NEXT();                                                           \
   }
@@ -541,7 +697,7 @@ dispatch:
 #define STORE(name, w, ctype, member)                                 \
   CASE(name) {                                                        \
     uint64_t ea = (uint64_t)A(1).u32 + ip[3];                         \
-    if (UNLIKELY(ea + sizeof(ctype) > mem_size)) TRAP(TEA_TRAP_MEMORY); \
+    if (OOB(ea, sizeof(ctype))) TRAP(TEA_TRAP_MEMORY); \
     ctype v = (ctype)A(2).member;                                     \
     v = LEFOR(ctype, v);                                              \
     memcpy(mem + ea, &v, sizeof v);                                   \
@@ -550,29 +706,36 @@ dispatch:
   }
   TEA_STORE_OPS(STORE)
 
-#define ACCESS(name, base, ctype, member, load)                          \
+/* tee: the sum also goes to local ip[5] (the _ADDT forms), before the load
+   writes its result, as local.tee then the load would */
+#define ACCESS(name, base, ctype, member, load, tee)                     \
   CASE(name) {                                                          \
-    uint64_t ea = (uint64_t)(uint32_t)(base) + ip[load ? 3 : 4];        \
-    if (UNLIKELY(ea + sizeof(ctype) > mem_size)) TRAP(TEA_TRAP_MEMORY); \
+    uint32_t sum = (base);                                              \
+    if (tee) A(5).u64 = W32(sum);                                       \
+    uint64_t ea = (uint64_t)sum + ip[load ? 3 : 4];                     \
+    if (OOB(ea, sizeof(ctype))) TRAP(TEA_TRAP_MEMORY); \
     ctype v;                                                            \
     if (load) {                                                         \
       memcpy(&v, mem + ea, sizeof v);                                   \
       v = LEFOR(ctype, v);                                              \
-      A(4).u64 = 0;                                                     \
-      A(4).member = v;                                                  \
+      PUT(4, member, v);                                                \
     } else {                                                            \
       v = LEFOR(ctype, (ctype)A(3).member);                             \
       memcpy(mem + ea, &v, sizeof v);                                   \
     }                                                                   \
-    ip += 5;                                                            \
+    ip += 5 + tee;                                                      \
     NEXT();                                                             \
   }
-#define LOAD_ADD(name, w, ctype, member) ACCESS(name##_ADD, A(1).u32 + A(2).u32, ctype, member, 1)
-#define LOAD_ADDK(name, w, ctype, member) ACCESS(name##_ADDK, A(1).u32 + ip[2], ctype, member, 1)
-#define STORE_ADD(name, w, ctype, member) ACCESS(name##_ADD, A(1).u32 + A(2).u32, ctype, member, 0)
-#define STORE_ADDK(name, w, ctype, member) ACCESS(name##_ADDK, A(1).u32 + ip[2], ctype, member, 0)
+#define LOAD_ADD(name, w, ctype, member) ACCESS(name##_ADD, A(1).u32 + A(2).u32, ctype, member, 1, 0)
+#define LOAD_ADDK(name, w, ctype, member) ACCESS(name##_ADDK, A(1).u32 + ip[2], ctype, member, 1, 0)
+#define LOAD_ADDT(name, w, ctype, member) ACCESS(name##_ADDT, A(1).u32 + A(2).u32, ctype, member, 1, 1)
+#define LOAD_ADDKT(name, w, ctype, member) ACCESS(name##_ADDKT, A(1).u32 + ip[2], ctype, member, 1, 1)
+#define STORE_ADD(name, w, ctype, member) ACCESS(name##_ADD, A(1).u32 + A(2).u32, ctype, member, 0, 0)
+#define STORE_ADDK(name, w, ctype, member) ACCESS(name##_ADDK, A(1).u32 + ip[2], ctype, member, 0, 0)
   TEA_LOAD_OPS(LOAD_ADD)
   TEA_LOAD_OPS(LOAD_ADDK)
+  TEA_LOAD_OPS(LOAD_ADDT)
+  TEA_LOAD_OPS(LOAD_ADDKT)
   TEA_STORE_OPS(STORE_ADD)
   TEA_STORE_OPS(STORE_ADDK)
 
@@ -580,8 +743,7 @@ dispatch:
   CASE(name) {                \
     tea_wasm_slot x = A(1);   \
     (void)x;                  \
-    A(2).u64 = 0;             \
-    A(2).out = (expr);        \
+    PUT(2, out, (expr));      \
     ip += 3;                  \
     NEXT();                   \
   }
@@ -592,8 +754,7 @@ dispatch:
       if (x.f64 != x.f64) TRAP(TEA_TRAP_CONVERSION); \
       TRAP(TEA_TRAP_OVERFLOW);                   \
     }                                            \
-    A(2).u64 = 0;                                \
-    A(2).out = (expr);                           \
+    PUT(2, out, (expr));                         \
     ip += 3;                                     \
     NEXT();                                      \
   }
@@ -604,8 +765,7 @@ dispatch:
       if (x.f32 != x.f32) TRAP(TEA_TRAP_CONVERSION); \
       TRAP(TEA_TRAP_OVERFLOW);                   \
     }                                            \
-    A(2).u64 = 0;                                \
-    A(2).out = (expr);                           \
+    PUT(2, out, (expr));                         \
     ip += 3;                                     \
     NEXT();                                      \
   }
@@ -673,8 +833,7 @@ dispatch:
 #define BIN(name, out, expr)          \
   CASE(name) {                        \
     tea_wasm_slot x = A(1), y = A(2); \
-    A(3).u64 = 0;                     \
-    A(3).out = (expr);                \
+    PUT(3, out, (expr));              \
     ip += 4;                          \
     NEXT();                           \
   }
@@ -829,7 +988,7 @@ dispatch:
 #define SIMD_LOAD(name, sz)                                                  \
   CASE(name) {                                                               \
     uint64_t ea = (uint64_t)A(1).u32 + ip[2];                                \
-    if (UNLIKELY(ea + (1u << sz) > mem_size)) TRAP(TEA_TRAP_MEMORY);         \
+    if (OOB(ea, 1u << sz)) TRAP(TEA_TRAP_MEMORY);         \
     h_##name(&fp[ip[3]], mem + ea);                                          \
     ip += 4;                                                                 \
     NEXT();                                                                  \
@@ -837,7 +996,7 @@ dispatch:
 #define SIMD_STORE(name, sz)                                                 \
   CASE(name) {                                                               \
     uint64_t ea = (uint64_t)A(1).u32 + ip[3];                                \
-    if (UNLIKELY(ea + 16 > mem_size)) TRAP(TEA_TRAP_MEMORY);                 \
+    if (OOB(ea, 16)) TRAP(TEA_TRAP_MEMORY);                 \
     memcpy(mem + ea, &fp[ip[2]], 16);                                        \
     ip += 4;                                                                 \
     NEXT();                                                                  \
@@ -847,7 +1006,7 @@ dispatch:
 #define SIMD_LOADLANE(name, sz)                                              \
   CASE(name) {                                                               \
     uint64_t ea = (uint64_t)A(1).u32 + ip[2];                                \
-    if (UNLIKELY(ea + (1u << sz) > mem_size)) TRAP(TEA_TRAP_MEMORY);         \
+    if (OOB(ea, 1u << sz)) TRAP(TEA_TRAP_MEMORY);         \
     memmove(&fp[ip[5]], &fp[ip[3]], 16); /* the result starts as the vector */ \
     memcpy((uint8_t *)&fp[ip[5]] + (ip[4] << sz), mem + ea, 1u << sz);       \
     ip += 6;                                                                 \
@@ -856,7 +1015,7 @@ dispatch:
 #define SIMD_STORELANE(name, sz)                                             \
   CASE(name) {                                                               \
     uint64_t ea = (uint64_t)A(1).u32 + ip[3];                                \
-    if (UNLIKELY(ea + (1u << sz) > mem_size)) TRAP(TEA_TRAP_MEMORY);         \
+    if (OOB(ea, 1u << sz)) TRAP(TEA_TRAP_MEMORY);         \
     memcpy(mem + ea, (const uint8_t *)&fp[ip[2]] + (ip[4] << sz), 1u << sz); \
     ip += 5;                                                                 \
     NEXT();                                                                  \
@@ -870,7 +1029,7 @@ dispatch:
 #define SIMD_MEM_ADD_LOAD(name, sz, tag, base)                               \
   CASE(name##tag) {                                                          \
     uint64_t ea = (uint64_t)(uint32_t)(base) + ip[3];                        \
-    if (UNLIKELY(ea + (1u << sz) > mem_size)) TRAP(TEA_TRAP_MEMORY);         \
+    if (OOB(ea, 1u << sz)) TRAP(TEA_TRAP_MEMORY);         \
     h_##name(&fp[ip[4]], mem + ea);                                          \
     ip += 5;                                                                 \
     NEXT();                                                                  \
@@ -878,7 +1037,7 @@ dispatch:
 #define SIMD_MEM_ADD_STORE(name, sz, tag, base)                              \
   CASE(name##tag) {                                                          \
     uint64_t ea = (uint64_t)(uint32_t)(base) + ip[4];                        \
-    if (UNLIKELY(ea + 16 > mem_size)) TRAP(TEA_TRAP_MEMORY);                 \
+    if (OOB(ea, 16)) TRAP(TEA_TRAP_MEMORY);                 \
     memcpy(mem + ea, &fp[ip[3]], 16);                                        \
     ip += 5;                                                                 \
     NEXT();                                                                  \
@@ -888,6 +1047,33 @@ dispatch:
                               SIMD_MEM_ADD_##kind(name, sz, _ADDK, A(1).u32 + ip[2]))
   TEA_SIMD_OPS(SIMD_CASE_ADD)
 
+  /* F64_MADD_STORE with b loaded first, as the load then the MADD_STORE
+     would: the tee (if any) and the load, then the operands, the sum and the
+     store. (Placed last: where a handler sits moves the others, and the
+     dispatch is sensitive to that; see docs/performance.md.) */
+#define MADD_STORE_FROM(name, nlw, tee, addr)                         \
+  CASE(name) {                                                        \
+    uint32_t s = (addr);                                              \
+    if (tee) A(4).u64 = W32(s);                                       \
+    uint64_t bea = (uint64_t)s + ip[nlw - tee];                       \
+    if (OOB(bea, 8)) TRAP(TEA_TRAP_MEMORY);                           \
+    tea_wasm_slot y, r;                                               \
+    memcpy(&y.u64, mem + bea, 8);                                     \
+    y.u64 = LE64(y.u64);                                              \
+    const uint32_t *q = ip + nlw;                                     \
+    tea_wasm_slot x = fp[q[1]], z = fp[q[2]];                         \
+    double p = x.f64 * y.f64;                                         \
+    r.f64 = z.f64 + p;                                                \
+    uint64_t ea = (uint64_t)fp[q[3]].u32 + q[4];                      \
+    if (OOB(ea, 8)) TRAP(TEA_TRAP_MEMORY);                            \
+    uint64_t v = LE64(r.u64);                                         \
+    memcpy(mem + ea, &v, 8);                                          \
+    ip = q + 5;                                                       \
+    NEXT();                                                           \
+  }
+  MADD_STORE_FROM(F64_MADD_STORE_L, 2, 0, A(1).u32)
+  MADD_STORE_FROM(F64_MADD_STORE_LK, 3, 0, A(1).u32 + ip[2])
+  MADD_STORE_FROM(F64_MADD_STORE_LT, 4, 1, A(1).u32 + A(2).u32)
 #ifndef TEA_COMPUTED_GOTO
   default:
     TRAP("invalid internal instruction");
@@ -901,6 +1087,7 @@ call:
     tea_wasm_host_call hc = {store, inst, callee->env, err};
     store->stack_top = new_fp + need;
     store->fuel = fuel;
+    GUARD_MEM(NULL); /* a fault in host code is not a guest trap */
     rc = callee->host(&hc, new_fp);
     fuel = store->fuel;
     store->stack_top = saved_top;
@@ -934,6 +1121,11 @@ finished:
   store->fuel = fuel;
   return TEA_OK;
 
+out_of_fuel:
+  if (atomic_load_explicit(&store->interrupt, memory_order_relaxed)) TRAP(TEA_TRAP_INTERRUPT);
+  fuel = 0;
+  TRAP(TEA_TRAP_FUEL);
+
 trapped:
   rc = tea_fail(err, TEA_ERR_TRAP, "%s", trap);
 failed:
@@ -942,3 +1134,36 @@ failed:
   store->stack_top = saved_top;
   return rc;
 }
+
+#ifdef TEA_GUARD_PAGES
+/* The jump buffer lives here, outside the interpreter's loop, so that the
+ * loop's locals stay free of setjmp's constraints. A host function may call
+ * back into the guest: the outer guest's state is saved and restored. */
+tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_slot *slots,
+                         tea_error *err) {
+  tea_guard *g = &guard;
+  if (func->host) return run(store, func, slots, err, g);
+  const tea_guard outer = *g;
+  const uint32_t entry_depth = store->depth;
+  tea_wasm_slot *const saved_top = store->stack_top;
+  sigjmp_buf jb;
+  tea_code rc;
+  if (sigsetjmp(jb, 0) == 0) {
+    g->jb = &jb;
+    g->mem = NULL;
+    rc = run(store, func, slots, err, g);
+  } else {
+    /* a load or store hit the guard pages; fuel was written at its charge */
+    store->depth = entry_depth;
+    store->stack_top = saved_top;
+    rc = tea_fail(err, TEA_ERR_TRAP, "%s", TEA_TRAP_MEMORY);
+  }
+  *g = outer;
+  return rc;
+}
+#else
+tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_slot *slots,
+                         tea_error *err) {
+  return run(store, func, slots, err);
+}
+#endif

@@ -90,7 +90,30 @@
   X(BR_I32_EQ_IMM, 3) X(BR_I32_NE_IMM, 3) X(BR_I32_LT_S_IMM, 3)                 \
   X(BR_I32_LT_U_IMM, 3) X(BR_I32_GT_S_IMM, 3) X(BR_I32_GT_U_IMM, 3)             \
   X(BR_I32_LE_S_IMM, 3) X(BR_I32_LE_U_IMM, 3) X(BR_I32_GE_S_IMM, 3)             \
-  X(BR_I32_GE_U_IMM, 3)
+  X(BR_I32_GE_U_IMM, 3)                                                        \
+  /* an I32_ADD_IMM (a k d) whose result the next compare-and-branch tests (a  \
+     loop counter): a k d b t, a k d k2 t, a k d t (the same order as above) */ \
+  X(INC_BR_I32_EQ, 5) X(INC_BR_I32_NE, 5) X(INC_BR_I32_LT_S, 5)                 \
+  X(INC_BR_I32_LT_U, 5) X(INC_BR_I32_GT_S, 5) X(INC_BR_I32_GT_U, 5)             \
+  X(INC_BR_I32_LE_S, 5) X(INC_BR_I32_LE_U, 5) X(INC_BR_I32_GE_S, 5)             \
+  X(INC_BR_I32_GE_U, 5)                                                        \
+  X(INC_BR_I32_EQZ, 4) X(INC_BR_I32_NEZ, 4)                                    \
+  X(INC_BR_I32_EQ_IMM, 5) X(INC_BR_I32_NE_IMM, 5) X(INC_BR_I32_LT_S_IMM, 5)     \
+  X(INC_BR_I32_LT_U_IMM, 5) X(INC_BR_I32_GT_S_IMM, 5) X(INC_BR_I32_GT_U_IMM, 5) \
+  X(INC_BR_I32_LE_S_IMM, 5) X(INC_BR_I32_LE_U_IMM, 5) X(INC_BR_I32_GE_S_IMM, 5) \
+  X(INC_BR_I32_GE_U_IMM, 5)                                                    \
+  /* a float multiply whose product goes straight into an add: a b c d,        \
+     MADD d = c + a*b, MADDR d = a*b + c (two roundings, as the two            \
+     instructions; only formed outside deterministic mode) */                  \
+  X(F32_MADD, 4) X(F32_MADDR, 4) X(F64_MADD, 4) X(F64_MADDR, 4)              \
+  /* one of those whose result a store writes straight away (c[j] += a*b[j]): \
+     a b c addr offset */                                                      \
+  X(F32_MADD_STORE, 5) X(F32_MADDR_STORE, 5) X(F64_MADD_STORE, 5)              \
+  X(F64_MADDR_STORE, 5)                                                        \
+  /* an F64_MADD_STORE whose b the load just before it read: that load's words \
+     without its destination, then a c addr offset (_L: ba boff, _LK: ba k     \
+     boff, _LT: ba bb boff t as F64_LOAD, _ADDK, _ADDT) */                     \
+  X(F64_MADD_STORE_L, 6) X(F64_MADD_STORE_LK, 7) X(F64_MADD_STORE_LT, 8)
 
 /* Memory access: X(name, wasm opcode, C type loaded/stored, slot member).
  * Operand words: addr offset d (loads) or addr val offset (stores). */
@@ -193,7 +216,10 @@
 /* Loads and stores whose address is an i32.add of two slots (_ADD: a b) or of
  * a slot and a constant (_ADDK: a k) computed just for them: the address is
  * (u32)(a + b) + offset, as the two instructions would compute it.
- * Operand words: a b offset d (loads), a b v offset (stores). */
+ * Operand words: a b offset d (loads), a b v offset (stores).
+ * Loads whose address is such an add that a local.tee also keeps (a pointer
+ * stepped and used at once) get _ADDT / _ADDKT: a b offset d t, where local t
+ * receives the sum before the load writes d. */
 /* SIMD (0xFD prefix): X(name, subopcode, kind, scalar type, lanes, log2 of
  * the memory access size, canon). The kind fixes the operand words:
  *   UN a d | BIN a b d | TERN a b c d | TEST a d (i32 result) |
@@ -506,6 +532,8 @@
   TEA_SIMD_MEM_ONLY(kind, TEA_OP_##name##_ADD, TEA_OP_##name##_ADDK,)
 #define TEA_OP_ENUM_ADD(name, wop, ctype, m) TEA_OP_##name##_ADD,
 #define TEA_OP_ENUM_ADDK(name, wop, ctype, m) TEA_OP_##name##_ADDK,
+#define TEA_OP_ENUM_ADDT(name, wop, ctype, m) TEA_OP_##name##_ADDT,
+#define TEA_OP_ENUM_ADDKT(name, wop, ctype, m) TEA_OP_##name##_ADDKT,
 #define TEA_OP_ENUM_MEM(name, wop, ctype, m) TEA_OP_##name,
 #define TEA_OP_ENUM_NUM(name, wop, ti, to) TEA_OP_##name,
 typedef enum tea_op {
@@ -518,6 +546,8 @@ typedef enum tea_op {
   TEA_LOAD_OPS(TEA_OP_ENUM_ADDK)
   TEA_STORE_OPS(TEA_OP_ENUM_ADD)
   TEA_STORE_OPS(TEA_OP_ENUM_ADDK)
+  TEA_LOAD_OPS(TEA_OP_ENUM_ADDT)
+  TEA_LOAD_OPS(TEA_OP_ENUM_ADDKT)
   TEA_SIMD_OPS(TEA_OP_ENUM_SIMD)
   TEA_SIMD_OPS(TEA_OP_ENUM_SIMD_IMM)
   TEA_SIMD_OPS(TEA_OP_ENUM_SIMD_ADD)
@@ -528,6 +558,8 @@ typedef enum tea_op {
 #undef TEA_OP_ENUM_NUM
 #undef TEA_OP_ENUM_ADD
 #undef TEA_OP_ENUM_ADDK
+#undef TEA_OP_ENUM_ADDT
+#undef TEA_OP_ENUM_ADDKT
 #undef TEA_OP_ENUM_SIMD
 #undef TEA_OP_ENUM_SIMD_IMM
 #undef TEA_OP_ENUM_SIMD_ADD
@@ -538,6 +570,7 @@ typedef enum tea_op {
     TEA_CONTROL_OPS(TEA_W_CTL) TEA_LOAD_OPS(TEA_W3) TEA_STORE_OPS(TEA_W3) \
     TEA_UNARY_OPS(TEA_W2) TEA_BINARY_OPS(TEA_W3) TEA_LOAD_OPS(TEA_W4)      \
     TEA_LOAD_OPS(TEA_W4) TEA_STORE_OPS(TEA_W4) TEA_STORE_OPS(TEA_W4)       \
+    TEA_LOAD_OPS(TEA_W5) TEA_LOAD_OPS(TEA_W5)                              \
     TEA_SIMD_OPS(TEA_W_SIMD) TEA_SIMD_OPS(TEA_W_SIMD_IMM)                  \
     TEA_SIMD_OPS(TEA_W_SIMD_ADD)                                           \
   }
@@ -548,10 +581,13 @@ typedef enum tea_op {
 #define TEA_W2(name, ...) 2,
 #define TEA_W3(name, ...) 3,
 #define TEA_W4(name, ...) 4,
+#define TEA_W5(name, ...) 5,
 #define TEA_OP_NAME_CTL(name, n) #name,
 #define TEA_OP_NAME(name, ...) #name,
 #define TEA_OP_NAME_ADD(name, ...) #name "_ADD",
 #define TEA_OP_NAME_ADDK(name, ...) #name "_ADDK",
+#define TEA_OP_NAME_ADDT(name, ...) #name "_ADDT",
+#define TEA_OP_NAME_ADDKT(name, ...) #name "_ADDKT",
 #define TEA_OP_NAME_SIMD_IMM(name, sub, kind, ...) TEA_SIMD_SHIFT_ONLY(kind, #name "_IMM",)
 #define TEA_OP_NAME_SIMD_ADD(name, sub, kind, ...) \
   TEA_SIMD_MEM_ONLY(kind, #name "_ADD", #name "_ADDK",)
@@ -560,7 +596,8 @@ typedef enum tea_op {
     TEA_CONTROL_OPS(TEA_OP_NAME_CTL) TEA_LOAD_OPS(TEA_OP_NAME) TEA_STORE_OPS(TEA_OP_NAME) \
     TEA_UNARY_OPS(TEA_OP_NAME) TEA_BINARY_OPS(TEA_OP_NAME) TEA_LOAD_OPS(TEA_OP_NAME_ADD)   \
     TEA_LOAD_OPS(TEA_OP_NAME_ADDK) TEA_STORE_OPS(TEA_OP_NAME_ADD)                          \
-    TEA_STORE_OPS(TEA_OP_NAME_ADDK) TEA_SIMD_OPS(TEA_OP_NAME)                              \
+    TEA_STORE_OPS(TEA_OP_NAME_ADDK) TEA_LOAD_OPS(TEA_OP_NAME_ADDT)                         \
+    TEA_LOAD_OPS(TEA_OP_NAME_ADDKT) TEA_SIMD_OPS(TEA_OP_NAME)                              \
     TEA_SIMD_OPS(TEA_OP_NAME_SIMD_IMM) TEA_SIMD_OPS(TEA_OP_NAME_SIMD_ADD)                  \
   }
 

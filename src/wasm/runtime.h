@@ -135,6 +135,33 @@ static inline uint32_t tea_val_from_slots(tea_wasm_val *v, tea_valtype t, const 
   return 1;
 }
 
+/* Bounds checks by guard pages. Every memory reserves TEA_GUARD_RESERVE
+ * bytes of address space and keeps everything past its size PROT_NONE; a
+ * 32-bit address plus a 32-bit offset plus an access of at most 16 bytes
+ * stays inside that, so loads and stores need no check of their own, and the
+ * fault becomes the "out of bounds memory access" trap (interp.c).
+ * Only on x86-64 Linux, where a faulting store writes none of its bytes
+ * (other CPUs may write the part of an unaligned store before the fault,
+ * which the spec forbids), and not under sanitizers, which handle SIGSEGV
+ * themselves. Everywhere else, or with -DTEA_BOUNDS_EXPLICIT (the switch
+ * interpreter's spec harness uses it, so both paths stay tested), every
+ * access compares against the memory's size. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TEA_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define TEA_SANITIZED 1
+#endif
+#endif
+#if !defined(TEA_BOUNDS_EXPLICIT) && !defined(TEA_SANITIZED) && defined(__x86_64__) && \
+    defined(__linux__)
+#define TEA_GUARD_PAGES 1
+#define TEA_GUARD_RESERVE (((size_t)1 << 33) + 65536)
+/* Installs the process's fault handler once; false if the system refused. */
+bool tea_guard_install(void);
+#endif
+
 /* interp.c: runs func with its arguments in slots[0..nparams) (slots is at
  * store->stack_top), leaving the results in slots[0..nresults). */
 tea_code tea_interp_call(tea_wasm_store *store, tea_wasm_func *func, tea_wasm_slot *slots,

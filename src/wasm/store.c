@@ -198,13 +198,33 @@ tea_code tea_memory_create(tea_wasm_store *store, uint64_t min, uint64_t max, bo
     return tea_fail(err, TEA_ERR_LIMIT, "memory of %llu pages is over the limit of %u pages",
                     (unsigned long long)min, cap);
   uint64_t eff_max = has_max && max < cap ? max : cap;
+#ifdef TEA_GUARD_PAGES
+  if (!tea_guard_install())
+    return tea_fail(err, TEA_ERR_IO, "cannot install the memory guard-page handler");
+#endif
   tea_wasm_memory *m = calloc(1, sizeof *m);
   if (!m) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+#ifdef TEA_GUARD_PAGES
+  m->reserved = TEA_GUARD_RESERVE; /* whatever the maximum: see runtime.h */
+#else
   m->reserved = (size_t)(eff_max ? eff_max : 1) * TEA_WASM_PAGE_SIZE;
+#endif
   if (spare_memory.p && spare_memory.reserved == m->reserved) {
     m->data = spare_memory.p;
     m->committed = spare_memory.committed; /* zeroed when it was given back */
     spare_memory.p = NULL;
+#ifdef TEA_GUARD_PAGES
+    /* past the size must fault: take back what the last user grew into */
+    size_t want = (size_t)min * TEA_WASM_PAGE_SIZE;
+    if (m->committed > want) {
+      if (mprotect(m->data + want, m->committed - want, PROT_NONE) != 0) {
+        munmap(m->data, m->reserved);
+        free(m);
+        return tea_fail(err, TEA_ERR_NOMEM, "cannot protect a reused memory");
+      }
+      m->committed = want;
+    }
+#endif
   } else {
     void *p = mmap(NULL, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {

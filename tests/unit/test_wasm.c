@@ -219,6 +219,90 @@ static void test_memory_bounds_and_limits(void **state) {
   teardown(&fx);
 }
 
+/* Out-of-bounds loads trap at the memory's current size, also when the
+ * memory reuses the mapping of one that had grown further (stores keep a
+ * spare per thread), and on several threads at once. */
+static void oob_rounds(void) {
+  for (int round = 0; round < 8; round++) {
+    fixture fx;
+    setup_with(&fx, false, NULL);
+    tea_error err;
+    tea_wasm_val arg, res;
+    if (round % 2 == 0) {
+      arg = i32v(2);
+      assert_int_equal(tea_wasm_call(fx.inst, "grow", &arg, 1, &res, 1, &err), TEA_OK);
+      assert_int_equal(res.of.i32, 1);
+      arg = i32v(3 * 65536 - 4);
+      assert_int_equal(tea_wasm_call(fx.inst, "load", &arg, 1, &res, 1, &err), TEA_OK);
+      assert_int_equal(res.of.i32, 0);
+      arg = i32v(3 * 65536 - 3);
+      assert_int_equal(tea_wasm_call(fx.inst, "load", &arg, 1, &res, 1, &err), TEA_ERR_TRAP);
+    } else {
+      arg = i32v(65536 - 4);
+      assert_int_equal(tea_wasm_call(fx.inst, "load", &arg, 1, &res, 1, &err), TEA_OK);
+      arg = i32v(65536);
+      assert_int_equal(tea_wasm_call(fx.inst, "load", &arg, 1, &res, 1, &err), TEA_ERR_TRAP);
+      assert_string_equal(err.msg, "out of bounds memory access");
+      arg = i32v(2 * 65536 + 8); /* inside what the previous round had grown */
+      assert_int_equal(tea_wasm_call(fx.inst, "load", &arg, 1, &res, 1, &err), TEA_ERR_TRAP);
+    }
+    arg = i32v(-1);
+    assert_int_equal(tea_wasm_call(fx.inst, "load", &arg, 1, &res, 1, &err), TEA_ERR_TRAP);
+    assert_int_equal(tea_wasm_call(fx.inst, "bump", NULL, 0, &res, 1, &err), TEA_OK);
+    assert_int_equal(res.of.i32, 8); /* and the instance still runs */
+    teardown(&fx);
+  }
+}
+
+static void *oob_thread(void *unused) {
+  (void)unused;
+  oob_rounds();
+  return NULL;
+}
+
+static void test_out_of_bounds_on_every_memory_and_thread(void **state) {
+  (void)state;
+  oob_rounds();
+  pthread_t t[2];
+  for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&t[i], NULL, oob_thread, NULL), 0);
+  for (int i = 0; i < 2; i++) assert_int_equal(pthread_join(t[i], NULL), 0);
+}
+
+/* c[p] += x * b[q]: the fused forms compute exactly what the separate
+ * instructions do (two roundings), write the tee'd local, and trap before
+ * storing anything when either access is out of bounds. */
+static void test_fused_multiply_add_store(void **state) {
+  (void)state;
+  fixture fx;
+  setup_with(&fx, false, NULL);
+  tea_error err;
+  tea_wasm_memory *mem = tea_wasm_instance_memory(fx.inst);
+  const char *names[3] = {"axpy_l", "axpy_k", "axpy_t"};
+  const uint32_t boff[3] = {8, 16, 0}; /* where each form reads b from q */
+  for (int f = 0; f < 3; f++) {
+    double c = 0.1 * (f + 1), b = 1.0 / 3.0, x = 3.0, got;
+    uint32_t p = 64, q = f == 2 ? 128 : 128 + 1000; /* axpy_t reads b at p + q */
+    uint32_t at = f == 2 ? p + q : q + boff[f];
+    assert_int_equal(tea_wasm_memory_write(mem, p, &c, 8, &err), TEA_OK);
+    assert_int_equal(tea_wasm_memory_write(mem, at, &b, 8, &err), TEA_OK);
+    tea_wasm_val args[3] = {i32v((int32_t)p), i32v((int32_t)q), {.type = TEA_WASM_F64, .of.f64 = x}};
+    tea_wasm_val res;
+    assert_int_equal(tea_wasm_call(fx.inst, names[f], args, 3, &res, f == 2 ? 1 : 0, &err), TEA_OK);
+    if (f == 2) assert_int_equal(res.of.u32, p + q);
+    assert_int_equal(tea_wasm_memory_read(mem, p, &got, 8, &err), TEA_OK);
+    volatile double prod = x * b; /* rounded on its own, as f64.mul */
+    double want = c + prod;
+    assert_memory_equal(&got, &want, 8);
+    /* b out of bounds: a trap, and c untouched */
+    args[1] = i32v(f == 2 ? 65536 - 64 - 4 : 65536 - (int32_t)boff[f] - 4);
+    assert_int_equal(tea_wasm_call(fx.inst, names[f], args, 3, &res, f == 2 ? 1 : 0, &err), TEA_ERR_TRAP);
+    assert_string_equal(err.msg, "out of bounds memory access");
+    assert_int_equal(tea_wasm_memory_read(mem, p, &got, 8, &err), TEA_OK);
+    assert_memory_equal(&got, &want, 8);
+  }
+  teardown(&fx);
+}
+
 static void test_instances_share_code_not_state(void **state) {
   (void)state;
   fixture fx;
@@ -375,6 +459,8 @@ int main(void) {
       cmocka_unit_test(test_deterministic_nans),
       cmocka_unit_test(test_host_functions_and_traps),
       cmocka_unit_test(test_memory_bounds_and_limits),
+      cmocka_unit_test(test_out_of_bounds_on_every_memory_and_thread),
+      cmocka_unit_test(test_fused_multiply_add_store),
       cmocka_unit_test(test_instances_share_code_not_state),
       cmocka_unit_test(test_bad_modules_are_rejected_with_reasons),
       cmocka_unit_test(test_simd_values_cross_the_api),
