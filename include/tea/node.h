@@ -76,6 +76,10 @@ void tea_node_close(tea_node *n);
  * key, with attestation evidence), encoded for `teanode ledger propose`.
  * Needs the ledger's genesis (the transaction names the chain). */
 tea_code tea_node_registration(tea_node *n, uint8_t **out, size_t *len, tea_error *err);
+/* A node the ledger does not list yet queues its registration with its pending
+ * transactions (GET /v1/ledger/pending), for the committee's `teanode collect`;
+ * again every minute while it is still not listed. True when queued now. */
+bool tea_node_offer_registration(tea_node *n);
 
 /* ---- for clients and verifiers ---- */
 struct tea_ledger;

@@ -7,7 +7,8 @@
 #                            ETCD_PIDS     "pid1 pid2 pid3" (m1 first)
 #                            ETCD_MEMBERS  "127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3"
 #                            ETCD_URLS     "http://127.0.0.1:P1,...", and ETCD_URL1..3
-#                            and returns 1 unless every member is healthy within 10 s.
+#                            and returns 1 unless every member is healthy within 30 s
+#                            (a loaded CI machine starts etcd slowly).
 #   etcd_member_kill I       kills member I (SIGKILL) and waits for it
 #   etcd_cluster_stop        kills every member still running
 etcd_cluster_start() {
@@ -33,7 +34,7 @@ etcd_cluster_start() {
     ETCD_URLS="$ETCD_URLS${ETCD_URLS:+,}$_c"
     eval "ETCD_URL$_i=\$_c"
   done
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     _up=0
     for _u in $(echo "$ETCD_URLS" | tr ',' ' '); do
       curl -sf "$_u/health" 2>/dev/null | grep -q '"true"' && _up=$((_up + 1))

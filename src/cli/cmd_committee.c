@@ -30,8 +30,9 @@ int tea_cmd_collect(int argc, char **argv) {
     else if (o == 'o') out = optarg;
     else if (o == 'h') {
       printf("usage: teanode collect --node URL... --out DIR\n"
-             "Fetches each node's pending attestation verdicts (signed transactions) into\n"
-             "DIR/verdict-N.tx, for `teanode ledger propose`. Prints the files written.\n");
+             "Fetches each node's pending transactions (its attestation verdicts, and its own\n"
+             "registration while the ledger does not list it) into DIR/verdict-N.tx, for\n"
+             "`teanode ledger propose`. Prints the files written.\n");
       return 0;
     } else {
       return TEA_CLI_USAGE;

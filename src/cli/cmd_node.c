@@ -159,6 +159,8 @@ static void on_signal(int sig) {
 static void run_usage(FILE *f) {
   fprintf(f, "usage: teanode run --state DIR [--port P]\n"
              "Starts the node: measured boot, ledger sync from its peers, then the HTTP API.\n"
+             "A node the ledger does not list yet offers its registration to the committee\n"
+             "with its pending transactions (teanode collect picks it up).\n"
              "SIGTERM or SIGINT stops it after the requests in flight finish.\n");
 }
 
@@ -199,6 +201,7 @@ int tea_cmd_run(int argc, char **argv) {
     return 1;
   }
   tea_node_sync(n);
+  tea_node_offer_registration(n); /* a new node: the committee finds it with its verdicts */
   if (tea_node_start(n, &err) != TEA_OK) {
     fprintf(stderr, "error: %s\n", err.msg);
     tea_node_close(n);
@@ -221,6 +224,7 @@ int tea_cmd_run(int argc, char **argv) {
     for (int i = 0; i < 10 && !stopping; i++) usleep(100 * 1000);
     if (stopping) break;
     tea_node_sync(n);
+    tea_node_offer_registration(n);
     if (c.attest_interval && ++since_attest >= c.attest_interval) {
       since_attest = 0;
       tea_node_attest_round(n, c.attest_sample);

@@ -28,7 +28,7 @@ static bool collect(void *ctx, const tea_ledger_node *rec) {
   return ++pl->n < MAX_PEERS;
 }
 
-static void pending_add(tea_node *n, uint8_t *tx, size_t len) {
+void node_pending_add(tea_node *n, uint8_t *tx, size_t len) {
   pthread_mutex_lock(&n->lock);
   if (n->npending == TEA_NODE_MAX_PENDING) { /* the oldest verdict goes first */
     free(n->pending[0]);
@@ -93,7 +93,7 @@ static void attest_peer(tea_node *n, const uint8_t key[32], const char *endpoint
     if (rc == TEA_OK) rc = tea_ledger_tx_sign(tx, &kp, &err);
     sodium_memzero(&kp, sizeof kp);
     if (rc == TEA_OK) rc = tea_ledger_tx_encode(tx, &out, &len, &err);
-    if (rc == TEA_OK) pending_add(n, out, len);
+    if (rc == TEA_OK) node_pending_add(n, out, len);
     char subject[65];
     node_hex(key, 32, subject);
     node_log_field f[] = {{"subject", subject, 0}, {"endpoint", endpoint, 0},

@@ -82,6 +82,7 @@ struct tea_node {
   node_metrics m;
   /* proposals.c: candidate blocks gathering committee signatures */
   node_proposal proposals[TEA_NODE_MAX_PROPOSALS];
+  uint64_t registration_offered_ms; /* register.c: when our registration was last queued */
   /* log.c */
   char logged_status[16]; /* our status as last logged ("node.status" events) */
   pthread_mutex_t log_lock;
@@ -138,6 +139,8 @@ const char *node_ak_alg_name(const tea_ak *ak);
 void node_handle(void *user, const tea_http_request *req, tea_http_response *resp);
 /* attest.c */
 tea_code node_pending_take(tea_node *n, uint8_t **out, size_t *len, tea_error *err);
+/* Queues a signed transaction for the committee (takes tx). */
+void node_pending_add(tea_node *n, uint8_t *tx, size_t len);
 /* receipts.c */
 tea_code node_receipts_load(tea_node *n, tea_error *err);
 tea_code node_receipt_issue(tea_node *n, tea_receipt *r, tea_error *err);

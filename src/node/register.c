@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "node/internal.h"
 
@@ -51,4 +52,33 @@ tea_code tea_node_registration(tea_node *n, uint8_t **out, size_t *len, tea_erro
   free(evb);
   free(tx);
   return rc;
+}
+
+/* How often a node that is still not registered queues its registration again
+ * (the committee may have missed it, or refused a stale one). */
+#define OFFER_EVERY_MS 60000ull
+
+bool tea_node_offer_registration(tea_node *n) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  uint64_t now = (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
+  pthread_mutex_lock(&n->lock);
+  uint64_t count = tea_ledger_count(n->ledger);
+  tea_ledger_node rec;
+  tea_error err;
+  bool want = count && tea_ledger_node_at(n->ledger, n->keys.ed_pk, count - 1, &rec, &err) != TEA_OK &&
+              (!n->registration_offered_ms || now - n->registration_offered_ms >= OFFER_EVERY_MS);
+  if (want) n->registration_offered_ms = now;
+  pthread_mutex_unlock(&n->lock);
+  if (!want) return false;
+  uint8_t *tx;
+  size_t len;
+  if (tea_node_registration(n, &tx, &len, &err) != TEA_OK) {
+    node_log(n, NODE_LOG_WARN, "node.registration_failed", "%s", err.msg);
+    return false;
+  }
+  node_pending_add(n, tx, len);
+  node_log(n, NODE_LOG_INFO, "node.registration_offered",
+           "not in the ledger yet: registration queued for the committee (GET /v1/ledger/pending)");
+  return true;
 }

@@ -135,7 +135,7 @@ check "with etcd member 1 killed the committee still appends (block 4)" \
 check "every node follows to height 4 through a watch on another member" \
   'all_at 4 30 && echo "# all at height 4 ${waited_ms} ms after the append" &&
    [ "$(watched 1)" -ge 3 ] && [ "$(watched 2)" -ge 3 ] && [ "$(watched 3)" -ge 3 ] &&
-   grep -q "ledger watch: .*watch lost" n1.log'
+   grep -q "\"event\":\"ledger.watch_lost\"" n1.log'
 head=$("$TN" ledger verify | sed -n 's/^valid: 5 blocks, head //p')
 check "all nodes agree: the same head CID as the committee's verified chain" \
   '[ -n "$head" ] && [ "$(head_cid 1)" = "$head" ] && [ "$(head_cid 2)" = "$head" ] && [ "$(head_cid 3)" = "$head" ]'

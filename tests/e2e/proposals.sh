@@ -3,7 +3,9 @@
 # committee of three keys and a threshold of two: one member proposes through
 # the node, the block waits there; a second member approves through the node
 # and the node appends it. Refusals: bytes that are not a block, a proposal for
-# a height already taken. TAP output.
+# a height already taken. A new node offers its own registration with its
+# pending transactions; collected, proposed and approved through the first
+# node, it syncs and serves. TAP output.
 # Usage: tests/e2e/proposals.sh BUILD_DIR
 set -u
 build=$(cd "${1:-build}" && pwd)
@@ -12,7 +14,8 @@ TN="$build/src/cli/teanode"
 . "$root/scripts/lib/tap.sh"
 work=$(mktemp -d /tmp/tea-proposals.XXXXXX)
 pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+pid2=""
+trap 'for p in $pid $pid2; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT INT TERM
 cd "$work" || exit 1
 port=$((32000 + $$ % 8000))
 url="http://127.0.0.1:$port"
@@ -54,4 +57,22 @@ check "the same proposal again is refused (height 2 is taken) with the reason" \
    grep -q "height" refused.json'
 check "the block verifies from genesis on a member's copy" \
   '"$TN" ledger approve --dir m1 --key c1.key --node "$url" >/dev/null 2>&1; "$TN" ledger verify --dir m1 >verify.out 2>&1 && grep -q "3 blocks" verify.out'
+
+# a new node, not in the ledger, syncing from the first one
+port2=$((port + 1))
+url2="http://127.0.0.1:$port2"
+"$TN" init --state node2 --port "$port2" --peer "$url" --attest-interval 0 >node2.id
+cp ledger/ledger.log node2/ledger.log
+"$TN" run --state node2 >node2.log 2>&1 &
+pid2=$!
+status2() { curl -sf "$url2/v1/status" | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'; }
+check "a new node runs, says it is not registered, and queues its registration" \
+  'for _ in $(seq 600); do [ "$(status2)" = unregistered ] && break; sleep 0.1; done; [ "$(status2)" = unregistered ] &&
+   grep -q "\"event\":\"node.registration_offered\"" node2.log'
+check "the committee collects it, proposes and approves it through the first node" \
+  '"$TN" collect --node "$url2" --out pending >collect.out 2>&1 && [ "$(ls pending | wc -l)" = 1 ] &&
+   "$TN" ledger propose --dir m1 --key c1.key --node "$url" pending/*.tx >p2.out 2>&1 &&
+   "$TN" ledger approve --dir m2 --key c2.key --node "$url" >a2.out 2>&1 && grep -q "\"appended\":true" a2.out'
+check "the new node syncs the block from its peer and is active" \
+  'for _ in $(seq 100); do [ "$(status2)" = active ] && break; sleep 0.1; done; [ "$(status2)" = active ]'
 tap_finish
