@@ -13,7 +13,7 @@ deps:
 	@sh scripts/deps.sh
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) --buildtype=release --prefix=$(PREFIX)
+	meson setup $(BUILD) --buildtype=release --prefix=$(PREFIX) -Dstatic_libs=true
 
 $(ASAN_BUILD)/build.ninja:
 	CC=clang meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
