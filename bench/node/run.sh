@@ -12,7 +12,7 @@ command -v wrk >/dev/null 2>&1 || { echo "node bench: wrk is not installed" >&2;
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/tea-nodebench.XXXXXX)
 pids=""
-trap 'for p in $pids; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$work"' EXIT INT TERM
+trap 'for p in $pids; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done; rm -rf "$work"' EXIT INT TERM
 cd "$work"
 port=$((30000 + $$ % 20000))
 
