@@ -65,43 +65,58 @@ tea_code tea_ledger_propose(tea_ledger *l, const tea_ledger_slice *txs, size_t n
   return c;
 }
 
-tea_code tea_ledger_approve(tea_ledger *l, tea_ledger_block *b, const tea_ledger_keypair *kp, bool *appended,
-                            tea_error *err) {
-  *appended = false;
+/* Checks a proposal against the head (all but the number of signatures) and the
+ * signatures already on it (valid, from members); *cm is the committee that must sign. */
+static tea_code check_proposal(tea_ledger *l, const tea_ledger_block *b, const tea_ledger_committee **cm,
+                               tea_error *err) {
   tea_code c = tea_ledger_check_candidate(l, b, err);
   if (c) return c;
-  const tea_ledger_committee *cm = tea_ledger_count(l) ? tea_ledger_head_committee(l) : &b->committee;
-  tea_ledger_committee any = *cm;
-  any.threshold = 0; /* the signatures so far must be valid; their number is checked below */
-  if ((c = tea_ledger_block_verify_sigs(b, &any, err))) return c;
-  bool member = false;
-  for (uint32_t i = 0; i < cm->n; i++) member |= memcmp(cm->keys[i], kp->pk, TEA_LEDGER_KEY_LEN) == 0;
-  if (!member) return tea_fail(err, TEA_ERR_INVALID, "this key is not a committee member");
-  if ((c = tea_ledger_block_sign(b, kp, err))) return c;
+  *cm = tea_ledger_count(l) ? tea_ledger_head_committee(l) : &b->committee;
+  tea_ledger_committee any = **cm;
+  any.threshold = 0; /* their number is checked when appending */
+  return tea_ledger_block_verify_sigs(b, &any, err);
+}
+
+/* Appends b once it holds the committee's threshold of signatures. */
+static tea_code append_if_signed(tea_ledger *l, const tea_ledger_block *b, const tea_ledger_committee *cm,
+                                 bool *appended, tea_error *err) {
   if (b->nsigs < cm->threshold) return TEA_OK;
   uint8_t *buf;
   size_t n;
-  if ((c = tea_ledger_block_encode(b, true, &buf, &n, err))) return c;
+  tea_code c = tea_ledger_block_encode(b, true, &buf, &n, err);
+  if (c) return c;
   c = tea_ledger_append(l, buf, n, err);
   free(buf);
   *appended = c == TEA_OK;
   return c;
 }
 
+tea_code tea_ledger_approve(tea_ledger *l, tea_ledger_block *b, const tea_ledger_keypair *kp, bool *appended,
+                            tea_error *err) {
+  *appended = false;
+  const tea_ledger_committee *cm;
+  tea_code c = check_proposal(l, b, &cm, err);
+  if (c) return c;
+  bool member = false;
+  for (uint32_t i = 0; i < cm->n; i++) member |= memcmp(cm->keys[i], kp->pk, TEA_LEDGER_KEY_LEN) == 0;
+  if (!member) return tea_fail(err, TEA_ERR_INVALID, "this key is not a committee member");
+  if ((c = tea_ledger_block_sign(b, kp, err))) return c;
+  return append_if_signed(l, b, cm, appended, err);
+}
+
 tea_code tea_ledger_gather(tea_ledger *l, tea_ledger_block *b, const tea_ledger_block *more, bool *appended,
                            tea_error *err) {
   *appended = false;
   uint8_t hb[TEA_SHA256_LEN], hm[TEA_SHA256_LEN];
-  tea_code c = tea_ledger_check_candidate(l, b, err);
+  const tea_ledger_committee *cm;
+  tea_code c = check_proposal(l, b, &cm, err);
   if (!c) c = tea_ledger_block_signing_hash(b, hb, err);
   if (!c) c = tea_ledger_block_signing_hash(more, hm, err);
   if (c) return c;
   if (memcmp(hb, hm, sizeof hb) != 0) return tea_fail(err, TEA_ERR_ARG, "the signatures are for another block");
-  const tea_ledger_committee *cm = tea_ledger_count(l) ? tea_ledger_head_committee(l) : &b->committee;
   tea_ledger_committee any = *cm;
-  any.threshold = 0; /* valid and from members; their number is checked below */
-  if ((c = tea_ledger_block_verify_sigs(b, &any, err)) || (c = tea_ledger_block_verify_sigs(more, &any, err)))
-    return c;
+  any.threshold = 0;
+  if ((c = tea_ledger_block_verify_sigs(more, &any, err))) return c; /* each valid, from a member */
   for (size_t k = 0; k < more->nsigs; k++) { /* a union, kept sorted by key */
     const tea_ledger_sig *s = &more->sigs[k];
     size_t i = 0;
@@ -112,12 +127,5 @@ tea_code tea_ledger_gather(tea_ledger *l, tea_ledger_block *b, const tea_ledger_
     b->sigs[i] = *s;
     b->nsigs++;
   }
-  if (b->nsigs < cm->threshold) return TEA_OK;
-  uint8_t *buf;
-  size_t n;
-  if ((c = tea_ledger_block_encode(b, true, &buf, &n, err))) return c;
-  c = tea_ledger_append(l, buf, n, err);
-  free(buf);
-  *appended = c == TEA_OK;
-  return c;
+  return append_if_signed(l, b, cm, appended, err);
 }
