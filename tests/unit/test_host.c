@@ -761,6 +761,23 @@ static void test_actor_calls(void **state) {
   assert_int_equal(invoke(w, a, "call", "greeter", &r, &err), TEA_OK);
   assert_output(&r, "Hello, caller!");
   tea_invoke_result_free(&r);
+  /* a callee that reads past its memory: on guard-page builds the fault happens inside a
+     host call of the caller's guest; it must end the callee only, as a trap, and the
+     caller's guest continues (here: reports the failure) */
+  actor_opts none = {0};
+  must_load(w, "oob", "reader", &none);
+  static const char *const both[] = {"greeter", "reader"};
+  actor_opts o2 = {.claimed = act, .nclaimed = 1, .approved = act, .napproved = 1, .call = both, .ncall = 2};
+  tea_actor *a2 = must_load(w, "caller", "caller2", &o2);
+  for (int k = 0; k < 3; k++) {
+    assert_int_equal(invoke(w, a2, "call", "reader", &r, &err), TEA_OK);
+    assert_true(r.guest_error);
+    assert_non_null(memmem(r.output, r.output_len, "out of bounds memory access", 27));
+    tea_invoke_result_free(&r);
+    assert_int_equal(invoke(w, a2, "call", "greeter", &r, &err), TEA_OK); /* and then a good call */
+    assert_output(&r, "Hello, caller!");
+    tea_invoke_result_free(&r);
+  }
   /* an actor its claims do not name */
   assert_int_equal(invoke(w, a, "call", "vault", &r, &err), TEA_ERR_STATE);
   assert_non_null(strstr(err.msg, "not in its claims"));
