@@ -17,7 +17,7 @@ pid=""
 pid2=""
 trap 'for p in $pid $pid2; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT INT TERM
 cd "$work" || exit 1
-port=$((32000 + $$ % 8000))
+port=$(free_port $((32000 + $$ % 8000)))
 url="http://127.0.0.1:$port"
 
 for i in 1 2 3; do "$TN" ledger keygen --out "c$i.key" >"c$i.pub"; done
@@ -37,6 +37,7 @@ pid=$!
 up() { for _ in $(seq 600); do curl -sf "$url/v1/status" 2>/dev/null | grep -q '"status":"active"' && return 0; sleep 0.1; done; return 1; }
 height() { curl -sf "$url/v1/status" | sed -n 's/.*"ledger_height":\([0-9]*\).*/\1/p'; }
 check "the node is active at height 1" 'up && [ "$(height)" = 1 ]'
+[ "$tap_failed" = 0 ] || sed 's/^/# /' node.log
 
 "$TN" ledger tx runtime.approve --dir m1 --key c1.key --out rt2.tx \
   --hash "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" --version 0.2.0 --platform "$(uname -m)-linux" >/dev/null
