@@ -84,7 +84,7 @@ done
 ./teanode-modified run --state n4 >n4.log 2>&1 &
 pids="$pids $!"
 for i in 1 2 3 4; do
-  for _ in $(seq 200); do
+  for _ in $(seq 600); do
     curl -sf "http://127.0.0.1:$((base + i))/v1/status" >"status$i.json" 2>/dev/null && break
     sleep 0.1
   done

@@ -95,7 +95,7 @@ all_at() {
 }
 up=0
 for i in 1 2 3; do
-  for _ in $(seq 100); do status "$i" >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in $(seq 600); do status "$i" >/dev/null 2>&1 && break; sleep 0.1; done
   status "$i" | grep -q '"status":"active".*"ledger_height":1,.*"ledger_store":"etcd"' && up=$((up + 1))
 done
 check "the nodes open their ledger from etcd (no peers configured): active at height 1" '[ "$up" = 3 ]'

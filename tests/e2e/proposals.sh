@@ -75,5 +75,5 @@ check "the committee collects it, proposes and approves it through the first nod
    "$TN" ledger propose --dir m1 --key c1.key --node "$url" pending/*.tx >p2.out 2>&1 &&
    "$TN" ledger approve --dir m2 --key c2.key --node "$url" >a2.out 2>&1 && grep -q "\"appended\":true" a2.out'
 check "the new node syncs the block from its peer and is active" \
-  'for _ in $(seq 100); do [ "$(status2)" = active ] && break; sleep 0.1; done; [ "$(status2)" = active ]'
+  'for _ in $(seq 300); do [ "$(status2)" = active ] && break; sleep 0.1; done; [ "$(status2)" = active ]'
 tap_finish

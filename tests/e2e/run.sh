@@ -42,7 +42,7 @@ bigcid=$("$TN" cas put --store node/blobs big.bin)
 start_node() {
   "$TN" run --state node >>node.log 2>&1 &
   pid=$!
-  for _ in $(seq 200); do curl -sf "$url/v1/status" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  for _ in $(seq 600); do curl -sf "$url/v1/status" >/dev/null 2>&1 && return 0; sleep 0.1; done
   return 1
 }
 check "node starts and reports itself active" 'start_node && curl -sf "$url/v1/status" | grep -q "\"status\":\"active\""'

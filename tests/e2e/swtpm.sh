@@ -69,7 +69,7 @@ sed -i 's/^attest_interval = .*/attest_interval = 1/' b/node.ini
 pids="$pids $!"
 "$TN" run --state b >b.log 2>&1 &
 pids="$pids $!"
-up() { for _ in $(seq 200); do curl -sf "http://127.0.0.1:$1/v1/status" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+up() { for _ in $(seq 600); do curl -sf "http://127.0.0.1:$1/v1/status" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
 check "node A starts on the TPM and is active" \
   'up "$a" && up "$b" && curl -sf "http://127.0.0.1:$a/v1/status" | grep -q "\"status\":\"active\".*\"tpm\":\"tss2\""'
 printf 'tpm' >in.txt
