@@ -26,6 +26,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/build-cross"
 suite="$root/../shared/wasm-spec"
 
+# The engine, WASI and the CLI's wasm command: nothing but libc.
+engine_srcs="src/base/error.c src/wasm/decode.c src/wasm/compile.c src/wasm/interp.c src/wasm/store.c \
+  src/wasm/linker.c src/wasm/module.c src/wasm/instance.c src/wasm/wasi.c"
+
 deb_arch() {
   case $1 in
     aarch64) echo arm64 ;;
@@ -60,22 +64,20 @@ build() { # arch
   # The flags meson gives the native build (meson.build), plus -static.
   cflags="-std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -ffp-contract=off -fno-strict-aliasing"
   objs=""
-  for src in src/base/error.c src/wasm/decode.c src/wasm/compile.c src/wasm/interp.c \
-      src/wasm/store.c src/wasm/linker.c src/wasm/module.c src/wasm/instance.c src/wasm/wasi.c \
-      tests/spec/spec_run.c tests/spec/spec_json.c tests/determinism/det_run.c \
-      src/cli/main.c src/cli/cmd_wasm.c; do
+  for src in $engine_srcs tests/spec/spec_run.c tests/spec/spec_json.c tests/determinism/det_run.c \
+      src/cli/main.c src/cli/cmd_wasm.c src/cli/files.c; do
     o="$dir/obj/$(basename "$src" .c).o"
     # shellcheck disable=SC2086
     "$a-linux-gnu-gcc" $cflags -DTEA_ENGINE_ONLY -I"$root/include" -I"$root/src" -c "$root/$src" -o "$o"
     objs="$objs $o"
   done
-  engine=$(echo "$objs" | tr ' ' '\n' | grep -v -e spec_ -e det_run -e main.o -e cmd_wasm)
+  engine=$(echo "$objs" | tr ' ' '\n' | grep -v -e spec_ -e det_run -e main.o -e cmd_wasm -e files.o)
   # shellcheck disable=SC2086
   "$a-linux-gnu-gcc" -static $engine "$dir/obj/spec_run.o" "$dir/obj/spec_json.o" -lm -o "$dir/spec_run"
   # shellcheck disable=SC2086
   "$a-linux-gnu-gcc" -static $engine "$dir/obj/det_run.o" -lm -o "$dir/det_run"
   # shellcheck disable=SC2086
-  "$a-linux-gnu-gcc" -static $engine "$dir/obj/main.o" "$dir/obj/cmd_wasm.o" -lm -o "$dir/teanode"
+  "$a-linux-gnu-gcc" -static $engine "$dir/obj/main.o" "$dir/obj/cmd_wasm.o" "$dir/obj/files.o" -lm -o "$dir/teanode"
   echo "$a: built $dir/spec_run $dir/det_run $dir/teanode"
 }
 
@@ -85,9 +87,8 @@ native_teanode() {
   mkdir -p "$dir"
   # shellcheck disable=SC2046
   cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -ffp-contract=off -fno-strict-aliasing -DTEA_ENGINE_ONLY \
-    -I"$root/include" -I"$root/src" $(for s in src/base/error.c src/wasm/decode.c src/wasm/compile.c \
-      src/wasm/interp.c src/wasm/store.c src/wasm/linker.c src/wasm/module.c src/wasm/instance.c \
-      src/wasm/wasi.c src/cli/main.c src/cli/cmd_wasm.c; do echo "$root/$s"; done) -lm -o "$dir/teanode"
+    -I"$root/include" -I"$root/src" $(for s in $engine_srcs src/cli/main.c src/cli/cmd_wasm.c src/cli/files.c; do echo "$root/$s"; done) \
+    -lm -o "$dir/teanode"
 }
 
 wasm_run() { # arch: TAP, one line per program (det builds the modules first)

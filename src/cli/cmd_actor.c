@@ -95,35 +95,6 @@ static void usage_run(FILE *out) {
           "Output on stdout; fuel, hashes and the transcript's hash on stderr.\n");
 }
 
-/* ---- files ------------------------------------------------------------------- */
-
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "error: cannot open %s: %s\n", path, strerror(errno));
-    return NULL;
-  }
-  size_t cap = 65536, n = 0;
-  uint8_t *buf = malloc(cap);
-  for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
-    n += got;
-    if (n == cap) {
-      uint8_t *nb = realloc(buf, cap *= 2);
-      if (!nb) free(buf);
-      buf = nb;
-    }
-  }
-  bool bad = ferror(f);
-  if (f != stdin) fclose(f);
-  if (!buf || bad) {
-    fprintf(stderr, "error: cannot read %s\n", path);
-    free(buf);
-    return NULL;
-  }
-  *len = n;
-  return buf;
-}
-
 static int spill(const char *path, const uint8_t *data, size_t len, mode_t mode) {
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) {
@@ -146,7 +117,7 @@ static int spill(const char *path, const uint8_t *data, size_t len, mode_t mode)
 
 static int load_seed(const char *path, tea_keypair *kp) {
   size_t n;
-  uint8_t *b = slurp(path, &n);
+  uint8_t *b = tea_cli_read_or_say(path, &n);
   if (!b) return -1;
   while (n && (b[n - 1] == '\n' || b[n - 1] == '\r' || b[n - 1] == ' ')) n--;
   char text[TEA_NKEY_SEED_LEN + 1];
@@ -266,7 +237,7 @@ static int cmd_sign(int argc, char **argv) {
                   : tea_keypair_generate(TEA_NKEY_MODULE, &subject, &err) != TEA_OK)
     return 1;
   size_t len, olen;
-  uint8_t *bytes = slurp(module, &len), *signed_ = NULL;
+  uint8_t *bytes = tea_cli_read_or_say(module, &len), *signed_ = NULL;
   int rc = 1;
   if (!bytes) goto out;
   if (tea_claims_sign(bytes, len, &spec, &issuer, &subject, &signed_, &olen, &err) != TEA_OK) {
@@ -302,7 +273,7 @@ static int cmd_inspect(int argc, char **argv) {
     return help ? 0 : TEA_CLI_USAGE;
   }
   size_t len;
-  uint8_t *bytes = slurp(argv[1], &len);
+  uint8_t *bytes = tea_cli_read_or_say(argv[1], &len);
   if (!bytes) return 1;
   tea_error err;
   tea_cid cid;
@@ -400,14 +371,14 @@ static int cmd_run(int argc, char **argv) {
 
   int rc = 1;
   size_t len, in_len = 0, replay_len = 0;
-  uint8_t *bytes = slurp(module, &len), *input = NULL, *replay = NULL;
+  uint8_t *bytes = tea_cli_read_or_say(module, &len), *input = NULL, *replay = NULL;
   tea_host *host = NULL;
   tea_blobstore *bs = NULL;
   tea_claims claims = {0};
   tea_invoke_result res = {0};
   tea_error err;
-  if (!bytes || (input_path && !(input = slurp(input_path, &in_len))) ||
-      (replay_path && !(replay = slurp(replay_path, &replay_len))))
+  if (!bytes || (input_path && !(input = tea_cli_read_or_say(input_path, &in_len))) ||
+      (replay_path && !(replay = tea_cli_read_or_say(replay_path, &replay_len))))
     goto out;
   if (tea_claims_read(bytes, len, &claims, &err) != TEA_OK) {
     fprintf(stderr, "error: %s\n", err.msg);

@@ -42,39 +42,6 @@ int lcli_usage_err(const char *cmd, const char *what) {
 
 /* ---- helpers shared with cmd_ledger_tx.c (cli/ledger_cli.h) ---- */
 
-/* ---- files ---- */
-
-uint8_t *lcli_slurp(const char *path, size_t *len, size_t max, tea_error *err) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    tea_fail(err, TEA_ERR_IO, "%s: %s", path, strerror(errno));
-    return NULL;
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-    tea_fail(err, TEA_ERR_IO, "%s: not a regular file of at most %zu bytes", path, max);
-    close(fd);
-    return NULL;
-  }
-  size_t size = (size_t)st.st_size, got = 0;
-  uint8_t *buf = malloc(size ? size : 1);
-  while (buf && got < size) {
-    ssize_t r = read(fd, buf + got, size - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      tea_fail(err, TEA_ERR_IO, "%s: %s", path, r < 0 ? strerror(errno) : "short read");
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    got += (size_t)r;
-  }
-  if (!buf && got < size && err && !err->msg[0]) tea_fail(err, TEA_ERR_NOMEM, "out of memory");
-  close(fd);
-  *len = size;
-  return buf;
-}
-
 /* Write-then-rename, so a reader never sees half a proposal. */
 tea_code lcli_spit(const char *path, const uint8_t *buf, size_t n, tea_error *err) {
   char tmp[4096];
@@ -421,7 +388,7 @@ static int cmd_propose(int argc, char **argv) {
   tea_ledger_slice *txs = calloc(ntx ? ntx : 1, sizeof *txs);
   int rc = txs ? 0 : FAIL;
   for (size_t i = 0; !rc && i < ntx; i++) {
-    txs[i].p = lcli_slurp(argv[optind + (int)i], &txs[i].n, TEA_LEDGER_BLOCK_MAX, &err);
+    txs[i].p = tea_cli_read_file(argv[optind + (int)i], TEA_LEDGER_BLOCK_MAX, &txs[i].n, &err);
     if (!txs[i].p) rc = lcli_err_out(&err);
   }
   tea_ledger_block b;
@@ -465,7 +432,7 @@ static int cmd_approve(int argc, char **argv) {
   const char *path = argv[optind];
   tea_error err = {0};
   size_t n;
-  uint8_t *buf = lcli_slurp(path, &n, TEA_LEDGER_BLOCK_MAX, &err);
+  uint8_t *buf = tea_cli_read_file(path, TEA_LEDGER_BLOCK_MAX, &n, &err);
   if (!buf) return lcli_err_out(&err);
   tea_ledger_block b;
   tea_code c = tea_ledger_block_decode(buf, n, &b, &err);

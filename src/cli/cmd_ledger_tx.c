@@ -228,12 +228,12 @@ int lcli_cmd_tx(int argc, char **argv) {
   if (!rc && kind == TEA_TX_NODE_REGISTER) {
     memcpy(tx->u.node.node, kp.pk, 32);
     size_t n = 0;
-    uint8_t *buf = ak_file ? lcli_slurp(ak_file, &n, TEA_LEDGER_AK_MAX, &err) : NULL;
+    uint8_t *buf = ak_file ? tea_cli_read_file(ak_file, TEA_LEDGER_AK_MAX, &n, &err) : NULL;
     if (!buf) rc = ak_file ? lcli_err_out(&err) : tx_bad("node.register needs --ak-file");
     else memcpy(tx->u.node.ak, buf, tx->u.node.ak_len = n);
     free(buf);
     if (!rc && ev_file) {
-      buf = lcli_slurp(ev_file, &n, TEA_LEDGER_EVIDENCE_MAX, &err);
+      buf = tea_cli_read_file(ev_file, TEA_LEDGER_EVIDENCE_MAX, &n, &err);
       if (!buf) rc = lcli_err_out(&err);
       else memcpy(tx->u.node.evidence, buf, tx->u.node.evidence_len = n);
       free(buf);

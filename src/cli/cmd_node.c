@@ -91,7 +91,7 @@ int tea_cmd_init(int argc, char **argv) {
     return 1;
   }
   char id[65];
-  node_hex(keys.ed_pk, 32, id);
+  tea_hex_encode(keys.ed_pk, 32, id);
   tea_node_keys_wipe(&keys);
   printf("node %s\nconfig %s\n", id, path);
   return 0;
@@ -312,7 +312,7 @@ static long post_call(const char *node, const char *actor, const char *op, const
   char url[768], nh[80];
   snprintf(url, sizeof url, "%s/v1/actors/%s/%s", node, actor, op);
   char hex[65];
-  node_hex(nonce, 32, hex);
+  tea_hex_encode(nonce, 32, hex);
   snprintf(nh, sizeof nh, "Tea-Nonce: %s", hex);
   struct curl_slist *h = curl_slist_append(NULL, nh);
   h = curl_slist_append(h, "Content-Type: application/octet-stream");
@@ -385,27 +385,6 @@ static tea_code pick_nodes(const char *ledger, candidates *c, tea_error *err) {
   return TEA_OK;
 }
 
-static uint8_t *read_all(const char *path, size_t *len) {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 65536, n = 0;
-  uint8_t *b = malloc(cap);
-  for (size_t k; b && (k = fread(b + n, 1, cap - n, f)) > 0;) {
-    n += k;
-    if (n == cap) {
-      uint8_t *nb = realloc(b, cap *= 2);
-      if (!nb) {
-        free(b);
-        b = NULL;
-      }
-      b = nb;
-    }
-  }
-  if (f != stdin) fclose(f);
-  *len = n;
-  return b;
-}
-
 static void call_usage(FILE *f) {
   fprintf(f,
           "usage: teanode call [--node URL]... [--input FILE] [--encrypt] [--receipt FILE] [--ledger FILE]\n"
@@ -461,10 +440,7 @@ int tea_cmd_call(int argc, char **argv) {
   const char *actor = argv[optind], *op = argv[optind + 1];
   size_t in_len = 0;
   uint8_t *in = NULL;
-  if (input && !(in = read_all(input, &in_len))) {
-    fprintf(stderr, "error: cannot read %s\n", input);
-    return 1;
-  }
+  if (input && !(in = tea_cli_read_or_say(input, &in_len))) return 1;
   if (sodium_init() < 0) return 1;
   curl_global_init(CURL_GLOBAL_DEFAULT);
   uint8_t nonce[32];

@@ -58,37 +58,6 @@ static void usage(FILE *out) {
           "receipt could not be read, 2 on a bad command line.\n");
 }
 
-static uint8_t *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "error: cannot open %s: %s\n", path, strerror(errno));
-    return NULL;
-  }
-  size_t cap = 1 << 16, n = 0;
-  uint8_t *buf = malloc(cap);
-  while (buf) {
-    n += fread(buf + n, 1, cap - n, f);
-    if (n < cap) break;
-    uint8_t *nb = realloc(buf, cap * 2);
-    if (!nb) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
-    cap *= 2;
-  }
-  if (!buf || ferror(f)) {
-    fprintf(stderr, "error: cannot read %s\n", path);
-    free(buf);
-    fclose(f);
-    return NULL;
-  }
-  fclose(f);
-  *len = n;
-  return buf;
-}
-
 /* Stands in for the actor host until it can re-execute: an honest failure rather than
  * a silent skip, since the user asked for it. */
 static void print_text(const tea_receipt *r, const uint8_t hash[32], const tea_receipt_report *rep) {
@@ -187,16 +156,16 @@ int tea_cmd_verify(int argc, char **argv) {
   tea_receipt r, prev;
   tea_receipt_init(&r);
   tea_receipt_init(&prev);
-  if (!(rbuf = slurp(receipt_path, &rlen))) goto done;
-  if (input_path && !(input = slurp(input_path, &ilen))) goto done;
-  if (code_path && !(code = slurp(code_path, &clen))) goto done;
-  if (transcript_path && !(transcript = slurp(transcript_path, &tlen))) goto done;
+  if (!(rbuf = tea_cli_read_or_say(receipt_path, &rlen))) goto done;
+  if (input_path && !(input = tea_cli_read_or_say(input_path, &ilen))) goto done;
+  if (code_path && !(code = tea_cli_read_or_say(code_path, &clen))) goto done;
+  if (transcript_path && !(transcript = tea_cli_read_or_say(transcript_path, &tlen))) goto done;
   if (tea_receipt_decode(rbuf, rlen, &r, &err)) {
     fprintf(stderr, "error: %s is not a receipt: %s\n", receipt_path, err.msg);
     goto done;
   }
   if (prev_path) {
-    if (!(pbuf = slurp(prev_path, &plen))) goto done;
+    if (!(pbuf = tea_cli_read_or_say(prev_path, &plen))) goto done;
     if (tea_receipt_decode(pbuf, plen, &prev, &err)) {
       fprintf(stderr, "error: %s is not a receipt: %s\n", prev_path, err.msg);
       goto done;

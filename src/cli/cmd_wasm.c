@@ -74,44 +74,6 @@ static void usage_validate(FILE *out) {
           "the reason and exits 1.\n");
 }
 
-/* The whole file in one read (start-up cost matters: hello world must stay
- * around a millisecond). */
-static uint8_t *read_file(const char *path, size_t *len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    fprintf(stderr, "error: cannot open %s: %s\n", path, strerror(errno));
-    return NULL;
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    fprintf(stderr, "error: %s is not a regular file\n", path);
-    close(fd);
-    return NULL;
-  }
-  size_t size = (size_t)st.st_size;
-  uint8_t *buf = malloc(size ? size : 1);
-  if (!buf) {
-    fprintf(stderr, "error: %s: out of memory\n", path);
-    close(fd);
-    return NULL;
-  }
-  size_t got = 0;
-  while (got < size) { /* one read, unless the kernel hands it out in pieces */
-    ssize_t r = read(fd, buf + got, size - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      fprintf(stderr, "error: cannot read %s: %s\n", path, r < 0 ? strerror(errno) : "short file");
-      free(buf);
-      close(fd);
-      return NULL;
-    }
-    got += (size_t)r;
-  }
-  close(fd);
-  *len = size;
-  return buf;
-}
-
 static const char *msg_of(const tea_error *err) {
   return err->msg[0] ? err->msg : tea_code_name(err->code);
 }
@@ -343,7 +305,7 @@ static int invoke(tea_wasm_store *store, invocation *iv) {
 
 static int run_module(const run_opts *o, const char *path, int nargs, char **args) {
   size_t len = 0;
-  uint8_t *bytes = read_file(path, &len);
+  uint8_t *bytes = tea_cli_read_or_say(path, &len);
   if (!bytes) return EXIT_FAIL;
   int status = EXIT_FAIL;
   tea_error err;
@@ -545,7 +507,7 @@ static int cmd_validate(int argc, char **argv) {
     return TEA_CLI_USAGE;
   }
   size_t len = 0;
-  uint8_t *bytes = read_file(argv[1], &len);
+  uint8_t *bytes = tea_cli_read_or_say(argv[1], &len);
   if (!bytes) return EXIT_FAIL;
   tea_error err;
   tea_error_clear(&err);

@@ -16,8 +16,6 @@ const char *lcli_dir_default(void);
 int lcli_err_out(const tea_error *err);
 /* Prints a command-line complaint and returns TEA_CLI_USAGE. */
 int lcli_usage_err(const char *cmd, const char *what);
-/* A whole regular file of at most max bytes (malloc'd), or NULL with err set. */
-uint8_t *lcli_slurp(const char *path, size_t *len, size_t max, tea_error *err);
 /* Writes a file atomically (temp file, fsync, rename). */
 tea_code lcli_spit(const char *path, const uint8_t *buf, size_t n, tea_error *err);
 /* Opens DIR's ledger (file store, or etcd with $TEA_LEDGER_ETCD). */

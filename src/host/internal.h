@@ -215,7 +215,7 @@ tea_pooled *tea_pool_take(tea_host *host, tea_actor *actor);
 tea_invocation *tea_pooled_invocation(tea_pooled *p);
 tea_wasm_instance *tea_pooled_instance(tea_pooled *p);
 /* Before a run: the fuel a fresh instance would have left after its initializers. */
-tea_code tea_pooled_arm(tea_pooled *p, tea_error *err);
+void tea_pooled_arm(tea_pooled *p);
 /* Fuel of the run including the initializers, as a fresh instance counts it. */
 uint64_t tea_pooled_fuel_used(const tea_pooled *p);
 /* After a run: restored and kept if reusable and the pool has room, else freed. */

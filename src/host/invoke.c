@@ -199,7 +199,7 @@ tea_code tea_invoke_at(tea_host *h, tea_actor *a, unsigned depth, uint64_t outer
     goto out;
   }
   if (pooled) {
-    if ((rc = tea_pooled_arm(pooled, err)) != TEA_OK) goto out;
+    tea_pooled_arm(pooled);
     if ((rc = tea_deadline_start(&dl, inv->store, deadline, err)) != TEA_OK) goto out;
     rc = guest_call(inv, tea_pooled_instance(pooled), &status, err);
   } else {

@@ -84,11 +84,9 @@ tea_pooled *tea_pool_take(tea_host *h, tea_actor *a) {
   return NULL;
 }
 
-tea_code tea_pooled_arm(tea_pooled *p, tea_error *err) {
-  (void)err;
+void tea_pooled_arm(tea_pooled *p) {
   /* the budget left after the initializers, exactly as a fresh run has it */
   tea_wasm_store_set_fuel(p->inv.store, p->inv.actor->limits.fuel - p->init_fuel);
-  return TEA_OK;
 }
 
 uint64_t tea_pooled_fuel_used(const tea_pooled *p) {

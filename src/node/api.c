@@ -37,12 +37,11 @@ static bool name_ok(const char *s, size_t n) {
   return true;
 }
 
+/* -1 for anything but at most cap bytes of hex */
 static int hex_decode(const char *hex, uint8_t *out, size_t cap) {
-  size_t n = strlen(hex);
-  if (n % 2 || n / 2 > cap) return -1;
-  size_t bin_len;
-  if (sodium_hex2bin(out, cap, hex, n, NULL, &bin_len, NULL) != 0 || bin_len != n / 2) return -1;
-  return (int)bin_len;
+  size_t n;
+  tea_error e;
+  return tea_hex_decode(hex, strlen(hex), out, cap, &n, &e) == TEA_OK ? (int)n : -1;
 }
 
 static uint64_t now_ms(void) {
@@ -68,7 +67,7 @@ static const char *own_status(tea_node *n, uint64_t height) {
 static void get_status(tea_node *n, tea_http_response *resp) {
   char id[65], rt[65], body[8192];
   tea_node_id(n, id);
-  node_hex(n->runtime, 32, rt);
+  tea_hex_encode(n->runtime, 32, rt);
   pthread_mutex_lock(&n->lock);
   uint64_t count = tea_ledger_count(n->ledger);
   const char *st = count ? own_status(n, count - 1) : "unregistered";
@@ -328,7 +327,7 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
   memcpy(r.block, block.digest, TEA_SHA256_LEN);
   uint8_t rid[16];
   randombytes_buf(rid, sizeof rid);
-  node_hex(rid, sizeof rid, r.request);
+  tea_hex_encode(rid, sizeof rid, r.request);
   memcpy(r.input, res.input_hash, TEA_SHA256_LEN);
   memcpy(r.output, res.output_hash, TEA_SHA256_LEN);
   memcpy(r.transcript, res.transcript_hash, TEA_SHA256_LEN);
@@ -357,7 +356,7 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
   }
   free(enc);
   char rid_hex[33];
-  node_hex(rid, sizeof rid, rid_hex);
+  tea_hex_encode(rid, sizeof rid, rid_hex);
   tea_http_add_header(resp, "Tea-Request-Id", rid_hex);
   pthread_mutex_lock(&n->lock);
   size_t slot = n->transcript_next++ % TEA_NODE_TRANSCRIPTS;

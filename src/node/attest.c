@@ -49,7 +49,7 @@ static void attest_peer(tea_node *n, const uint8_t key[32], const char *endpoint
   uint64_t now = (uint64_t)time(NULL);
   if (tea_challenge_new(key, now, &ch, &err) != TEA_OK) return;
   char hex[2 * TEA_NONCE_LEN + 1], url[TEA_LEDGER_TEXT_MAX + 128];
-  node_hex(ch.nonce, TEA_NONCE_LEN, hex);
+  tea_hex_encode(ch.nonce, TEA_NONCE_LEN, hex);
   snprintf(url, sizeof url, "%s/v1/attest?nonce=%s", endpoint, hex);
   uint8_t *ev = NULL;
   size_t evlen = 0;
@@ -95,7 +95,7 @@ static void attest_peer(tea_node *n, const uint8_t key[32], const char *endpoint
     if (rc == TEA_OK) rc = tea_ledger_tx_encode(tx, &out, &len, &err);
     if (rc == TEA_OK) node_pending_add(n, out, len);
     char subject[65];
-    node_hex(key, 32, subject);
+    tea_hex_encode(key, 32, subject);
     node_log_field f[] = {{"subject", subject, 0}, {"endpoint", endpoint, 0},
                           {"result", v->pass ? "pass" : "fail", 0}, {"reason", v->reason, 0}};
     node_log_kv(n, v->pass ? NODE_LOG_INFO : NODE_LOG_WARN, "attest.verdict", f, v->pass ? 3 : 4);

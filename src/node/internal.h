@@ -165,7 +165,5 @@ void node_log(tea_node *n, node_log_level level, const char *event, const char *
 /* tea_host_log_fn and tea_log_sink for actor output: event "actor.log" */
 void node_log_actor(void *user, const char *actor, const char *stream, const char *msg, size_t len);
 
-/* Hex helpers for JSON and headers. */
-void node_hex(const uint8_t *b, size_t n, char *out);
 
 #endif

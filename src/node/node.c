@@ -10,16 +10,7 @@
 
 #include "node/internal.h"
 
-void node_hex(const uint8_t *b, size_t n, char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[b[i] >> 4];
-    out[2 * i + 1] = digits[b[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
-void tea_node_id(const tea_node *n, char out[65]) { node_hex(n->keys.ed_pk, 32, out); }
+void tea_node_id(const tea_node *n, char out[65]) { tea_hex_encode(n->keys.ed_pk, 32, out); }
 
 /* The host reports every actor it loads: extend the code PCR and log it. */
 static tea_code measure_actor(void *user, const uint8_t hash[32], const char *kind,
@@ -35,7 +26,7 @@ static tea_code measure_actor(void *user, const uint8_t hash[32], const char *ki
   /* called from node_actor_get with the node lock held */
   rc = tea_measure(n->tpm, &n->log, TEA_PCR_NODE, TEA_EV_ACTOR, hash, desc, err);
   char hex[65];
-  node_hex(hash, 32, hex);
+  tea_hex_encode(hash, 32, hex);
   node_log_field f[] = {{"actor", name, 0}, {"cid", cid, 0}, {"sha256", hex, 0}};
   if (rc == TEA_OK) node_log_kv(n, NODE_LOG_INFO, "actor.load", f, 3);
   return rc;
@@ -183,7 +174,7 @@ tea_code tea_node_start(tea_node *n, tea_error *err) {
   if (rc == TEA_OK) {
     char id[65], rt[65], port[8], tier[12];
     tea_node_id(n, id);
-    node_hex(n->runtime, 32, rt);
+    tea_hex_encode(n->runtime, 32, rt);
     snprintf(port, sizeof port, "%u", (unsigned)tea_node_port(n));
     snprintf(tier, sizeof tier, "%u", (unsigned)n->cfg.tier);
     node_log_field f[] = {{"node", id, 0},       {"endpoint", n->cfg.endpoint, 0}, {"port", port, 0},
