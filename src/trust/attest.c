@@ -214,23 +214,25 @@ static bool judge_ak(const tea_policy *p, const tea_evidence *ev, uint64_t head,
   return true;
 }
 
+/* What every verification starts with: the ledger's head and the decoded
+ * evidence. False when either fails (res says which). */
+static bool begin(const tea_policy *p, const uint8_t *evidence, size_t len, tea_attest_result *res,
+                  uint64_t *head, tea_evidence *ev, tea_error *e) {
+  init_result(res);
+  tea_error_clear(e);
+  if (p->head(p->ctx, head, e)) return failed(res, TEA_AC_LEDGER, "head: %s", e->msg);
+  res->height = *head;
+  if (tea_evidence_decode(evidence, len, ev, e)) return failed(res, TEA_AC_EVIDENCE, "%s", e->msg);
+  return true;
+}
+
 tea_code tea_attest_verify(const tea_policy *p, const tea_challenge *c, const uint8_t *evidence, size_t evidence_len,
                            const tea_attest_options *opt, tea_attest_result *res, tea_error *err) {
   if (!p || !c || !evidence || !opt || !res) return tea_fail(err, TEA_ERR_ARG, "attest: NULL argument");
-  init_result(res);
   tea_error e;
-  tea_error_clear(&e);
   uint64_t head;
-  if (p->head(p->ctx, &head, &e)) {
-    failed(res, TEA_AC_LEDGER, "head: %s", e.msg);
-    return TEA_OK;
-  }
-  res->height = head;
   tea_evidence ev;
-  if (tea_evidence_decode(evidence, evidence_len, &ev, &e)) {
-    failed(res, TEA_AC_EVIDENCE, "%s", e.msg);
-    return TEA_OK;
-  }
+  if (!begin(p, evidence, evidence_len, res, &head, &ev, &e)) return TEA_OK;
   uint8_t qual[TEA_SHA256_LEN], block[TEA_SHA256_LEN];
   if (ev.registration || memcmp(ev.node, c->node, TEA_ED25519_PK_LEN) != 0)
     failed(res, TEA_AC_EVIDENCE, "evidence is not an answer from the challenged node");
@@ -254,20 +256,10 @@ tea_code tea_attest_verify(const tea_policy *p, const tea_challenge *c, const ui
 tea_code tea_attest_verify_registration(const tea_policy *p, const uint8_t *evidence, size_t len,
                                         tea_attest_result *res, tea_error *err) {
   if (!p || !evidence || !res) return tea_fail(err, TEA_ERR_ARG, "attest: NULL argument");
-  init_result(res);
   tea_error e;
-  tea_error_clear(&e);
   uint64_t head;
-  if (p->head(p->ctx, &head, &e)) {
-    failed(res, TEA_AC_LEDGER, "head: %s", e.msg);
-    return TEA_OK;
-  }
-  res->height = head;
   tea_evidence ev;
-  if (tea_evidence_decode(evidence, len, &ev, &e)) {
-    failed(res, TEA_AC_EVIDENCE, "%s", e.msg);
-    return TEA_OK;
-  }
+  if (!begin(p, evidence, len, res, &head, &ev, &e)) return TEA_OK;
   uint8_t qual[TEA_SHA256_LEN];
   bool ok = false;
   if (!ev.registration) {
