@@ -128,12 +128,43 @@ static void test_config_backend(void **state) {
   unlink(path);
 }
 
+/* [log] and [actors]: saved and loaded back, bad values refused, and a log file the
+ * node cannot open stops it before anything else. */
+static void test_config_log_and_pool(void **state) {
+  (void)state;
+  char path[256];
+  snprintf(path, sizeof path, "%s/node.ini", dir);
+  tea_node_config c, back;
+  tea_error err = {0};
+  tea_node_config_default(&c, dir);
+  snprintf(c.log_level, sizeof c.log_level, "debug");
+  snprintf(c.log_file, sizeof c.log_file, "%s/node.log", dir);
+  c.instance_pool = 8;
+  assert_int_equal(tea_node_config_save(path, &c, &err), TEA_OK);
+  assert_int_equal(tea_node_config_load(path, &back, &err), TEA_OK);
+  assert_string_equal(back.log_level, "debug");
+  assert_string_equal(back.log_file, c.log_file);
+  assert_int_equal(back.instance_pool, 8);
+  write_file(path, "[log]\nlevel = chatty\n");
+  assert_int_equal(tea_node_config_load(path, &back, &err), TEA_ERR_ARG);
+  assert_non_null(strstr(err.msg, "line 2"));
+  write_file(path, "[actors]\npool = 99999\n");
+  assert_int_equal(tea_node_config_load(path, &back, &err), TEA_ERR_ARG);
+  snprintf(c.log_file, sizeof c.log_file, "%s/no/such/dir/node.log", dir);
+  tea_node *n = NULL;
+  assert_int_equal(tea_node_open(&c, path, "/proc/self/exe", &n, &err), TEA_ERR_IO);
+  assert_null(n);
+  assert_non_null(strstr(err.msg, "cannot open the log"));
+  unlink(path);
+}
+
 int main(void) {
   if (!mkdtemp(dir)) return 1;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_etcd_url_forms),
       cmocka_unit_test(test_etcd_url_bad),
       cmocka_unit_test(test_config_backend),
+      cmocka_unit_test(test_config_log_and_pool),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   rmdir(dir);
