@@ -7,12 +7,17 @@ ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
 not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $1"; }
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 tap_finish() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
-# free_port BASE: the first port from BASE on where neither it nor the next one accepts a
-# connection on loopback (a test's nodes take PORT and PORT+1; a process left by another
-# test must not be mistaken for ours). curl's exit status 7 is "could not connect".
+# free_port BASE [N]: the first port P from BASE on where none of P..P+N (N default 1)
+# accepts a connection on loopback (a test's nodes take those ports; a process left by
+# another test must not be mistaken for ours). curl's exit status 7 is "could not connect".
 port_closed() { curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; [ $? -eq 7 ]; }
 free_port() {
   _p=$1
-  until port_closed "$_p" && port_closed $((_p + 1)); do _p=$((_p + 2)); done
+  while :; do
+    _k=0
+    while [ "$_k" -le "${2:-1}" ] && port_closed $((_p + _k)); do _k=$((_k + 1)); done
+    [ "$_k" -gt "${2:-1}" ] && break
+    _p=$((_p + _k + 1))
+  done
   echo "$_p"
 }

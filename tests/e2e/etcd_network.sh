@@ -52,7 +52,7 @@ check "the committee's genesis goes into etcd (under the ledger's key prefix)" \
 "$TN" actor keygen -o dev.seed >dev.out 2>&1
 issuer=$(sed -n 's/.*hex (for ledger records): *//p' dev.out)
 cid=$("$TN" actor sign "$ACTORS/hello.wasm" -o hello.wasm --key dev.seed --name hello --cap tea:log | tail -n 1)
-nbase=$((41000 + $$ % 15000))
+nbase=$(free_port $((41000 + $$ % 15000)) 3)
 url() { echo "http://127.0.0.1:$((nbase + $1))"; }
 
 check "teanode init --ledger etcd://... refuses a member without a port, with the reason" \
@@ -99,6 +99,7 @@ for i in 1 2 3; do
   status "$i" | grep -q '"status":"active".*"ledger_height":1,.*"ledger_store":"etcd"' && up=$((up + 1))
 done
 check "the nodes open their ledger from etcd (no peers configured): active at height 1" '[ "$up" = 3 ]'
+[ "$up" = 3 ] || for i in 1 2 3; do echo "# node $i: $(status "$i")"; tail -n 5 "n$i.log" | sed 's/^/# /'; done
 
 printf 'etcd' >in.txt
 check "a call on node 2 with a receipt verified against the client's own ledger copy" \
