@@ -65,6 +65,10 @@ typedef struct tea_cbor_enc {
 void tea_cbor_enc_init(tea_cbor_enc *e);
 /* Output larger than limit bytes fails with TEA_ERR_LIMIT. */
 void tea_cbor_enc_set_limit(tea_cbor_enc *e, size_t limit);
+/* Makes room for n more bytes at once (one allocation instead of several
+ * doublings, for an encoder whose output size is roughly known). Fails like
+ * any write: past the limit, or out of memory. */
+tea_code tea_cbor_enc_reserve(tea_cbor_enc *e, size_t n);
 /* Frees the buffer (unless finish handed it out). Safe to call twice. */
 void tea_cbor_enc_free(tea_cbor_enc *e);
 

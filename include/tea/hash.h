@@ -1,4 +1,4 @@
-/* tea: SHA-256 (OpenSSL EVP, which uses the CPU's SHA instructions) and hex helpers. */
+/* tea: SHA-256 (OpenSSL EVP, which uses the CPU's SHA instructions), hex and base64url. */
 #ifndef TEA_HASH_H
 #define TEA_HASH_H
 
@@ -31,5 +31,9 @@ void tea_hex_encode(const uint8_t *in, size_t n, char *out);
  * *out_len gets len/2. Rejects odd length, non-hex chars and a short buffer. */
 tea_code tea_hex_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *out_len,
                         tea_error *err);
+/* base64url without padding (RFC 4648 section 5) of n bytes: a malloc'd,
+ * NUL-terminated string, or NULL when out of memory. Not constant-time: for
+ * public data (receipts), not for keys. */
+char *tea_base64url_encode(const uint8_t *in, size_t n);
 
 #endif

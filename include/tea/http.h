@@ -21,6 +21,7 @@ typedef struct tea_http_request {
   const uint8_t *body;
   size_t body_len;
   void *conn;         /* for tea_http_query / tea_http_header */
+  void *pending;      /* the server's per-request state (tea_http_defer) */
 } tea_http_request;
 
 /* A query argument or header of the request, or NULL. */
@@ -52,6 +53,21 @@ bool tea_http_add_header(tea_http_response *resp, const char *name, const char *
 
 typedef void (*tea_http_handler)(void *user, const tea_http_request *req, tea_http_response *resp);
 
+/* Deferred answers. A handler whose answer waits on other work (a batch
+ * signature) calls tea_http_defer and returns without touching resp: the
+ * connection is parked and the server thread moves on to other requests.
+ * Later, from any thread, tea_http_resume(d) hands the request back; the
+ * server then calls finish(ctx, resp) on one of its threads to fill the
+ * response and sends it. finish runs exactly once: with resp NULL when the
+ * request ends without an answer (the client went away, the server stops),
+ * so that ctx can be released. tea_http_defer returns NULL when the server is
+ * stopping (or cannot park the request): the handler then answers at once.
+ * tea_http_stop waits until every parked request has been resumed. */
+typedef struct tea_http_deferred tea_http_deferred;
+typedef void (*tea_http_finish)(void *ctx, tea_http_response *resp);
+tea_http_deferred *tea_http_defer(const tea_http_request *req, tea_http_finish finish, void *ctx);
+void tea_http_resume(tea_http_deferred *d);
+
 typedef struct tea_http_config {
   const char *bind;      /* "127.0.0.1" (default) or another address */
   uint16_t port;         /* 0: pick a free port (see tea_http_port) */
@@ -66,7 +82,8 @@ typedef struct tea_http_config {
 tea_code tea_http_start(const tea_http_config *config, tea_http_handler handler, void *user,
                         tea_http_server **out, tea_error *err);
 uint16_t tea_http_port(const tea_http_server *server);
-/* Stops accepting, lets requests in flight finish, frees the server. */
+/* Stops accepting, lets requests in flight finish (parked ones included: they
+ * must still be resumed), frees the server. */
 void tea_http_stop(tea_http_server *server);
 
 /* ---- client (libcurl, loaded on first use) ---- */

@@ -464,6 +464,13 @@ tea_code tea_receipt_sign(tea_receipt *r, const tea_node_keys *keys, tea_error *
  * batch of one is exactly tea_receipt_sign. Sets each receipt's node key. */
 tea_code tea_receipt_sign_batch(tea_receipt *const *receipts, size_t n, const tea_node_keys *keys,
                                 tea_error *err);
+/* The same for a caller that already has each receipt's hash (a node's receipt
+ * chain needs them first): hashes[i] must be tea_receipt_hash(receipts[i]),
+ * with the receipt's node key already set to keys' (refused otherwise). A
+ * wrong hash makes a receipt that does not verify; debug builds check them. */
+tea_code tea_receipt_sign_batch_hashed(tea_receipt *const *receipts,
+                                       const uint8_t (*hashes)[TEA_SHA256_LEN], size_t n,
+                                       const tea_node_keys *keys, tea_error *err);
 /* The root the receipt's signature covers: its hash (tea_receipt_hash) folded up its path. */
 tea_code tea_receipt_signed_root(const tea_receipt *r, const uint8_t hash[TEA_SHA256_LEN],
                                  uint8_t root[TEA_SHA256_LEN], tea_error *err);

@@ -224,6 +224,10 @@ static tea_code enc_reserve(tea_cbor_enc *e, size_t n) {
   return TEA_OK;
 }
 
+tea_code tea_cbor_enc_reserve(tea_cbor_enc *e, size_t n) {
+  return e->err.code ? e->err.code : enc_reserve(e, n);
+}
+
 static tea_code enc_head(tea_cbor_enc *e, unsigned major, uint64_t v) {
   uint8_t tmp[9];
   size_t n;

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdlib.h>
 
 /* EVP_sha256() makes OpenSSL 3 look the algorithm up on every call (a
  * microsecond, more than hashing a receipt): fetch it once. */
@@ -73,6 +74,35 @@ void tea_hex_encode(const uint8_t *in, size_t n, char *out) {
     out[2 * i + 1] = digits[in[i] & 15];
   }
   out[2 * n] = '\0';
+}
+
+char *tea_base64url_encode(const uint8_t *in, size_t n) {
+  static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  char *out = malloc(n / 3 * 4 + 4);
+  if (!out) return NULL;
+  char *o = out;
+  size_t i = 0;
+  for (; i + 3 <= n; i += 3) {
+    uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+    o[0] = digits[v >> 18];
+    o[1] = digits[v >> 12 & 63];
+    o[2] = digits[v >> 6 & 63];
+    o[3] = digits[v & 63];
+    o += 4;
+  }
+  if (n - i == 1) {
+    o[0] = digits[in[i] >> 2];
+    o[1] = digits[(in[i] & 3) << 4];
+    o += 2;
+  } else if (n - i == 2) {
+    uint32_t v = (uint32_t)in[i] << 8 | in[i + 1];
+    o[0] = digits[v >> 10];
+    o[1] = digits[v >> 4 & 63];
+    o[2] = digits[(v & 15) << 2];
+    o += 3;
+  }
+  *o = '\0';
+  return out;
 }
 
 static int hex_val(char c) {

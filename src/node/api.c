@@ -44,6 +44,26 @@ static int hex_decode(const char *hex, uint8_t *out, size_t cap) {
   return tea_hex_decode(hex, strlen(hex), out, cap, &n, &e) == TEA_OK ? (int)n : -1;
 }
 
+/* Request ids must be unguessable (they fetch transcripts) but are asked for
+ * on every call: random bytes come from a per-thread buffer refilled by one
+ * getrandom per 32 calls instead of one each; bytes handed out are wiped. */
+static void node_random(uint8_t *out, size_t n) {
+  static _Thread_local uint8_t pool[512];
+  static _Thread_local size_t left;
+  if (n > sizeof pool) {
+    randombytes_buf(out, n);
+    return;
+  }
+  if (left < n) {
+    randombytes_buf(pool, sizeof pool);
+    left = sizeof pool;
+  }
+  uint8_t *p = pool + sizeof pool - left;
+  memcpy(out, p, n);
+  sodium_memzero(p, n);
+  left -= n;
+}
+
 static uint64_t now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -241,10 +261,88 @@ static void get_attest(tea_node *n, const tea_http_request *req, tea_http_respon
 
 /* ---- actors ---------------------------------------------------------------------------- */
 
+/* An actor call between its run and its answer: the receipt waits for the
+ * signer (receipts.c) while the HTTP request is parked (tea_http_defer). */
+typedef struct actor_call {
+  tea_node *n;
+  tea_http_deferred *d;
+  node_receipt_job job;
+  tea_receipt r;
+  tea_invoke_result res;
+  tea_code rc; /* the receipt's */
+  tea_error err;
+  struct timespec t0;
+} actor_call;
+
+static void receipt_signed(void *ctx, tea_code rc, const tea_error *err) {
+  actor_call *call = ctx;
+  call->rc = rc;
+  call->err = *err;
+  tea_http_resume(call->d); /* finish_call runs next, on an HTTP thread */
+}
+
+/* Answers a call whose receipt is signed: output as the body, the receipt in
+ * Tea-Receipt. resp is NULL when the client went away first. */
+static void finish_call(void *ctx, tea_http_response *resp) {
+  actor_call *call = ctx;
+  tea_node *n = call->n;
+  tea_receipt *r = &call->r;
+  uint8_t *enc = NULL;
+  size_t enc_len = 0;
+  tea_code rc = call->rc;
+  if (rc == TEA_OK && resp) rc = tea_receipt_encode(r, &enc, &enc_len, &call->err);
+  if (rc == TEA_OK && resp) {
+    char *b64 = tea_base64url_encode(enc, enc_len);
+    if (b64) {
+      tea_http_add_header(resp, "Tea-Receipt", b64);
+      free(b64);
+    }
+    tea_http_add_header(resp, "Tea-Request-Id", r->request);
+  }
+  free(enc);
+  if (rc == TEA_OK) { /* issued: keep its transcript for verifiers, answered or not */
+    pthread_mutex_lock(&n->lock);
+    size_t slot = n->transcript_next++ % TEA_NODE_TRANSCRIPTS;
+    free(n->transcripts[slot].bytes);
+    snprintf(n->transcripts[slot].request, sizeof n->transcripts[slot].request, "%.32s", r->request);
+    n->transcripts[slot].bytes = call->res.transcript; /* taken over */
+    n->transcripts[slot].len = call->res.transcript_len;
+    call->res.transcript = NULL;
+    pthread_mutex_unlock(&n->lock);
+  }
+  if (resp && rc != TEA_OK) {
+    tea_http_problem(resp, 500, "Receipt failed", "%s", call->err.msg);
+  } else if (resp) {
+    resp->status = call->res.guest_error ? 422 : 200;
+    resp->content_type = "application/octet-stream";
+    resp->body = call->res.output;
+    resp->body_len = call->res.output_len;
+    call->res.output = NULL;
+  }
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  uint64_t us = (uint64_t)(t1.tv_sec - call->t0.tv_sec) * 1000000 +
+                (uint64_t)(t1.tv_nsec - call->t0.tv_nsec) / 1000;
+  atomic_fetch_add(&n->m.latency_us_sum, us);
+  if (call->d && resp && resp->status >= 400) atomic_fetch_add(&n->m.errors, 1); /* else the dispatcher counts */
+  if (n->log_level <= NODE_LOG_DEBUG) {
+    char fuel[24], micros[24], status[8];
+    snprintf(fuel, sizeof fuel, "%llu", (unsigned long long)r->fuel);
+    snprintf(micros, sizeof micros, "%llu", (unsigned long long)us);
+    snprintf(status, sizeof status, "%d", resp ? resp->status : 0);
+    node_log_field f[] = {{"actor", r->actor, 0}, {"op", r->op, 0},     {"status", status, 0},
+                          {"fuel", fuel, 0},      {"us", micros, 0},    {"request", r->request, 0}};
+    node_log_kv(n, NODE_LOG_DEBUG, "actor.call", f, 6);
+  }
+  tea_invoke_result_free(&call->res);
+  tea_receipt_free(r);
+  free(call);
+}
+
 static void post_actor(tea_node *n, const tea_http_request *req, const char *name, const char *op,
                        tea_http_response *resp) {
   tea_error err;
-  struct timespec t0, t1;
+  struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   atomic_fetch_add(&n->m.actor_calls, 1);
 
@@ -273,16 +371,25 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
     return;
   }
 
-  tea_receipt r;
-  tea_receipt_init(&r);
+  actor_call *call = calloc(1, sizeof *call);
+  if (!call) {
+    tea_http_problem(resp, 503, "Service Unavailable", "out of memory");
+    return;
+  }
+  call->n = n;
+  call->t0 = t0;
+  call->job = (node_receipt_job){.r = &call->r, .done = receipt_signed, .ctx = call};
+  tea_receipt *r = &call->r;
+  tea_receipt_init(r);
   const char *nonce = tea_http_header(req, "Tea-Nonce");
   if (nonce) {
-    int k = hex_decode(nonce, r.nonce, sizeof r.nonce);
+    int k = hex_decode(nonce, r->nonce, sizeof r->nonce);
     if (k < 0) {
+      free(call);
       tea_http_problem(resp, 400, "Bad Request", "Tea-Nonce must be at most 64 bytes in hex");
       return;
     }
-    r.nonce_len = (size_t)k;
+    r->nonce_len = (size_t)k;
   }
 
   /* a confidential request is sealed to this node's X25519 key: only this
@@ -293,14 +400,14 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
   const char *sealed = tea_http_header(req, "Tea-Sealed");
   if (sealed && strcmp(sealed, "1") == 0) {
     if (tea_unseal(&n->keys, req->body, req->body_len, &plain, &input_len, &err) != TEA_OK) {
+      free(call);
       tea_http_problem(resp, 400, "Bad Request", "sealed input does not open: %s", err.msg);
       return;
     }
     input = plain;
   }
-  tea_invoke_result res;
-  memset(&res, 0, sizeof res);
-  rc = tea_host_invoke(n->host, a->actor, op, input, input_len, &res, &err);
+  tea_invoke_result *res = &call->res;
+  rc = tea_host_invoke(n->host, a->actor, op, input, input_len, res, &err);
   if (plain) {
     sodium_memzero(plain, input_len);
     free(plain);
@@ -309,82 +416,42 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
     atomic_fetch_add(&n->m.actor_failures, 1);
     node_log_field f[] = {{"actor", name, 0}, {"op", op, 0}, {"error", tea_code_name(rc), 0}, {"reason", err.msg, 0}};
     node_log_kv(n, NODE_LOG_WARN, "actor.call_failed", f, 4);
-    tea_invoke_result_free(&res);
+    tea_invoke_result_free(res);
+    free(call);
     tea_http_problem(resp, rc == TEA_ERR_LIMIT || rc == TEA_ERR_TRAP ? 422 : 500, "Actor failed",
                      "%s", err.msg);
     return;
   }
-  atomic_fetch_add(&n->m.fuel, res.fuel_used);
+  atomic_fetch_add(&n->m.fuel, res->fuel_used);
 
-  memcpy(r.runtime, n->runtime, TEA_SHA256_LEN);
-  snprintf(r.runtime_version, sizeof r.runtime_version, "%s", RUNTIME_VERSION);
-  snprintf(r.actor, sizeof r.actor, "%s", name);
-  tea_cid_format(&a->cid, r.cid, &err);
+  memcpy(r->runtime, n->runtime, TEA_SHA256_LEN);
+  snprintf(r->runtime_version, sizeof r->runtime_version, "%s", RUNTIME_VERSION);
+  snprintf(r->actor, sizeof r->actor, "%s", name);
+  tea_cid_format(&a->cid, r->cid, &err);
   const tea_claims *claims = tea_actor_claims(a->actor);
-  snprintf(r.issuer, sizeof r.issuer, "%s", claims->issuer);
-  r.revision = claims->rev;
-  r.height = height;
-  memcpy(r.block, block.digest, TEA_SHA256_LEN);
+  snprintf(r->issuer, sizeof r->issuer, "%s", claims->issuer);
+  r->revision = claims->rev;
+  r->height = height;
+  memcpy(r->block, block.digest, TEA_SHA256_LEN);
   uint8_t rid[16];
-  randombytes_buf(rid, sizeof rid);
-  tea_hex_encode(rid, sizeof rid, r.request);
-  memcpy(r.input, res.input_hash, TEA_SHA256_LEN);
-  memcpy(r.output, res.output_hash, TEA_SHA256_LEN);
-  memcpy(r.transcript, res.transcript_hash, TEA_SHA256_LEN);
-  r.fuel = res.fuel_used;
-  uint64_t fuel_used = res.fuel_used;
-  r.status = res.guest_error ? 1 : 0;
-  r.time = now_ms();
-  snprintf(r.op, sizeof r.op, "%s", op);
+  node_random(rid, sizeof rid);
+  tea_hex_encode(rid, sizeof rid, r->request);
+  memcpy(r->input, res->input_hash, TEA_SHA256_LEN);
+  memcpy(r->output, res->output_hash, TEA_SHA256_LEN);
+  memcpy(r->transcript, res->transcript_hash, TEA_SHA256_LEN);
+  r->fuel = res->fuel_used;
+  r->status = res->guest_error ? 1 : 0;
+  r->time = now_ms();
+  snprintf(r->op, sizeof r->op, "%s", op);
 
-  uint8_t *enc = NULL;
-  size_t enc_len = 0;
-  rc = node_receipt_issue(n, &r, &err);
-  if (rc == TEA_OK) rc = tea_receipt_encode(&r, &enc, &enc_len, &err);
-  tea_receipt_free(&r);
-  if (rc != TEA_OK) {
-    tea_invoke_result_free(&res);
-    tea_http_problem(resp, 500, "Receipt failed", "%s", err.msg);
+  call->d = tea_http_defer(req, finish_call, call);
+  if (call->d) { /* answered once the signer has signed it (receipts.c) */
+    node_receipt_submit(n, &call->job);
     return;
   }
-  size_t b64_len = sodium_base64_encoded_len(enc_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  char *b64 = malloc(b64_len);
-  if (b64) {
-    sodium_bin2base64(b64, b64_len, enc, enc_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    tea_http_add_header(resp, "Tea-Receipt", b64);
-    free(b64);
-  }
-  free(enc);
-  char rid_hex[33];
-  tea_hex_encode(rid, sizeof rid, rid_hex);
-  tea_http_add_header(resp, "Tea-Request-Id", rid_hex);
-  pthread_mutex_lock(&n->lock);
-  size_t slot = n->transcript_next++ % TEA_NODE_TRANSCRIPTS;
-  free(n->transcripts[slot].bytes);
-  snprintf(n->transcripts[slot].request, sizeof n->transcripts[slot].request, "%s", rid_hex);
-  n->transcripts[slot].bytes = res.transcript; /* taken over */
-  n->transcripts[slot].len = res.transcript_len;
-  res.transcript = NULL;
-  pthread_mutex_unlock(&n->lock);
-  resp->status = res.guest_error ? 422 : 200;
-  resp->content_type = "application/octet-stream";
-  resp->body = res.output;
-  resp->body_len = res.output_len;
-  res.output = NULL;
-  tea_invoke_result_free(&res);
-
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  uint64_t us = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (uint64_t)(t1.tv_nsec - t0.tv_nsec) / 1000;
-  atomic_fetch_add(&n->m.latency_us_sum, us);
-  if (n->log_level <= NODE_LOG_DEBUG) {
-    char fuel[24], micros[24], status[8];
-    snprintf(fuel, sizeof fuel, "%llu", (unsigned long long)fuel_used);
-    snprintf(micros, sizeof micros, "%llu", (unsigned long long)us);
-    snprintf(status, sizeof status, "%d", resp->status);
-    node_log_field f[] = {{"actor", name, 0}, {"op", op, 0},   {"status", status, 0},
-                          {"fuel", fuel, 0},  {"us", micros, 0}, {"request", rid_hex, 0}};
-    node_log_kv(n, NODE_LOG_DEBUG, "actor.call", f, 6);
-  }
+  /* the server is stopping: sign here */
+  call->rc = node_receipt_issue(n, r, &call->err);
+  finish_call(call, resp);
 }
 
 static void get_transcript(tea_node *n, const char *id, tea_http_response *resp) {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,14 +19,52 @@ struct tea_http_server {
   void *user;
   size_t max_body;
   uint16_t port;
+  /* parked (deferred) requests: tea_http_stop waits for them, since
+     libmicrohttpd must not stop with a connection suspended */
+  pthread_mutex_t park_lock;
+  pthread_cond_t park_done;
+  size_t parked;
+  bool stopping;
 };
 
-/* Per-request state, kept in libmicrohttpd's con_cls between callbacks. */
+/* Per-request state, kept in libmicrohttpd's con_cls between callbacks; a
+ * tea_http_deferred is one of these. */
 typedef struct pending {
   uint8_t *body;
   size_t len, cap;
   bool too_big;
+  tea_http_server *server;
+  struct MHD_Connection *conn;
+  tea_http_finish finish; /* set while the answer is deferred */
+  void *finish_ctx;
 } pending;
+
+tea_http_deferred *tea_http_defer(const tea_http_request *req, tea_http_finish finish, void *ctx) {
+  pending *p = req->pending;
+  if (!p || p->finish || !finish) return NULL;
+  tea_http_server *s = p->server;
+  pthread_mutex_lock(&s->park_lock);
+  bool ok = !s->stopping;
+  if (ok) s->parked++;
+  pthread_mutex_unlock(&s->park_lock);
+  if (!ok) return NULL;
+  p->finish = finish;
+  p->finish_ctx = ctx;
+  /* suspended here, inside the handler (the one safe place), so that a
+     resume from another thread can never come first */
+  MHD_suspend_connection(p->conn);
+  return (tea_http_deferred *)p;
+}
+
+void tea_http_resume(tea_http_deferred *d) {
+  pending *p = (pending *)d;
+  tea_http_server *s = p->server;
+  /* from here on a server thread may finish and free p: read nothing after */
+  MHD_resume_connection(p->conn);
+  pthread_mutex_lock(&s->park_lock);
+  if (--s->parked == 0) pthread_cond_broadcast(&s->park_done);
+  pthread_mutex_unlock(&s->park_lock);
+}
 
 const char *tea_http_query(const tea_http_request *req, const char *name) {
   return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -130,10 +169,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
        so just set up and wait for the body (or its absence). */
     p = calloc(1, sizeof *p);
     if (!p) return MHD_NO;
+    p->server = s;
+    p->conn = conn;
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > s->max_body) p->too_big = true;
     *con_cls = p;
     return MHD_YES;
+  }
+  if (p->finish) { /* resumed: the deferred answer is ready */
+    tea_http_finish finish = p->finish;
+    p->finish = NULL;
+    tea_http_response resp = {.status = 200};
+    finish(p->finish_ctx, &resp);
+    if (resp.status < 100 || resp.status > 599)
+      tea_http_problem(&resp, 500, "Internal Server Error", "handler returned no status");
+    return respond(conn, &resp);
   }
   if (*upload_data_size) {
     size_t n = *upload_data_size;
@@ -162,8 +212,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     tea_http_problem(&resp, 413, "Content Too Large", "the request body is over %zu bytes",
                      s->max_body);
   } else {
-    tea_http_request req = {method, url, p->body, p->len, conn};
+    tea_http_request req = {method, url, p->body, p->len, conn, p};
     s->handler(s->user, &req, &resp);
+    if (p->finish) return MHD_YES; /* deferred: parked until tea_http_resume */
     if (resp.status < 100 || resp.status > 599)
       tea_http_problem(&resp, 500, "Internal Server Error", "handler returned no status");
   }
@@ -177,6 +228,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   (void)code;
   pending *p = *con_cls;
   if (p) {
+    if (p->finish) p->finish(p->finish_ctx, NULL); /* ended before its answer */
     free(p->body);
     free(p);
     *con_cls = NULL;
@@ -209,7 +261,14 @@ tea_code tea_http_start(const tea_http_config *config, tea_http_handler handler,
   s->handler = handler;
   s->user = user;
   s->max_body = c.max_body;
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+  pthread_mutex_init(&s->park_lock, NULL);
+  pthread_cond_init(&s->park_done, NULL);
+  /* poll(2), not epoll: parking a request (tea_http_defer) takes its socket
+     out of an epoll set and back in, two system calls per request that poll
+     does not pay; measured in docs/performance.md, poll is no slower for the
+     static answer either, up to the default connection limit */
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
+                   MHD_ALLOW_SUSPEND_RESUME;
   bool tls = c.tls_cert_pem && c.tls_key_pem;
   if (tls) flags |= MHD_USE_TLS;
   /* one option array (libmicrohttpd is loaded on demand, see mhd_dl.c) */
@@ -227,6 +286,8 @@ tea_code tea_http_start(const tea_http_config *config, tea_http_handler handler,
   s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
                                MHD_OPTION_END);
   if (!s->daemon) {
+    pthread_mutex_destroy(&s->park_lock);
+    pthread_cond_destroy(&s->park_done);
     free(s);
     return tea_fail(err, TEA_ERR_IO, "cannot listen on %s:%u (in use, or TLS setup failed)", c.bind,
                     c.port);
@@ -241,6 +302,12 @@ uint16_t tea_http_port(const tea_http_server *s) { return s->port; }
 
 void tea_http_stop(tea_http_server *s) {
   if (!s) return;
+  pthread_mutex_lock(&s->park_lock);
+  s->stopping = true; /* no new deferrals: handlers answer at once */
+  while (s->parked) pthread_cond_wait(&s->park_done, &s->park_lock);
+  pthread_mutex_unlock(&s->park_lock);
   MHD_stop_daemon(s->daemon); /* waits for the worker threads */
+  pthread_mutex_destroy(&s->park_lock);
+  pthread_cond_destroy(&s->park_done);
   free(s);
 }

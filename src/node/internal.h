@@ -68,14 +68,17 @@ struct tea_node {
     size_t len;
   } transcripts[TEA_NODE_TRANSCRIPTS];
   size_t transcript_next;
-  /* the receipt chain's head (receipts.c), under its own lock */
-  pthread_mutex_t receipt_lock;
+  /* receipts.c: the receipt signer thread, its queue, and the chain's head
+     (the signer's alone once it runs) */
   int receipt_fd; /* STATE/receipts.log, open while the node runs */
-  /* receipts waiting for a batch signature (receipts.c: sign_grouped) */
+  pthread_t signer;
+  bool signer_running;
   pthread_mutex_t sign_lock;
-  pthread_cond_t sign_done;
-  struct node_signing *sign_queue;
-  bool signing;
+  pthread_cond_t sign_wake; /* the signer: work, or stop */
+  pthread_cond_t sign_sync; /* node_receipt_issue's waiters */
+  struct node_receipt_job *sign_head, *sign_tail;
+  size_t sign_len;
+  bool sign_stop;
   uint64_t receipt_batches, receipt_batched; /* under sign_lock, for /metrics */
   uint64_t receipt_seq;
   uint8_t receipt_prev[TEA_SHA256_LEN];
@@ -141,10 +144,25 @@ void node_handle(void *user, const tea_http_request *req, tea_http_response *res
 tea_code node_pending_take(tea_node *n, uint8_t **out, size_t *len, tea_error *err);
 /* Queues a signed transaction for the committee (takes tx). */
 void node_pending_add(tea_node *n, uint8_t *tx, size_t len);
-/* receipts.c */
+/* receipts.c: the chain and the signer thread (started by load, ended by close) */
 tea_code node_receipts_load(tea_node *n, tea_error *err);
-tea_code node_receipt_issue(tea_node *n, tea_receipt *r, tea_error *err);
 void node_receipts_close(tea_node *n);
+/* A receipt for the signer: numbered, linked, recorded and signed in its next
+ * round, then done(ctx, rc, err) is called on the signer thread. The job (and
+ * r) must live until then. */
+typedef void (*node_receipt_done)(void *ctx, tea_code rc, const tea_error *err);
+typedef struct node_receipt_job {
+  tea_receipt *r;
+  node_receipt_done done;
+  void *ctx;
+  /* the signer's */
+  struct node_receipt_job *next;
+  tea_code rc;
+  tea_error err;
+} node_receipt_job;
+void node_receipt_submit(tea_node *n, node_receipt_job *job);
+/* The same, waiting for the signature. */
+tea_code node_receipt_issue(tea_node *n, tea_receipt *r, tea_error *err);
 
 /* proposals.c: POST and GET /v1/ledger/proposals */
 void node_post_proposal(tea_node *n, const tea_http_request *req, tea_http_response *resp);

@@ -18,6 +18,8 @@ static struct {
   enum MHD_Result (*add_header)(struct MHD_Response *, const char *, const char *);
   enum MHD_Result (*queue)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
   void (*destroy)(struct MHD_Response *);
+  void (*suspend)(struct MHD_Connection *);
+  void (*resume)(struct MHD_Connection *);
 } api;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int loaded;
@@ -38,6 +40,8 @@ static void load(void) {
   SYM(add_header, "MHD_add_response_header");
   SYM(queue, "MHD_queue_response");
   SYM(destroy, "MHD_destroy_response");
+  SYM(suspend, "MHD_suspend_connection");
+  SYM(resume, "MHD_resume_connection");
 #undef SYM
   loaded = 1;
 }
@@ -88,4 +92,13 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *c, unsigned int status
 
 void MHD_destroy_response(struct MHD_Response *r) {
   if (ready()) api.destroy(r);
+}
+
+/* Only called for connections of a running daemon, so the library is loaded. */
+void MHD_suspend_connection(struct MHD_Connection *c) {
+  if (ready()) api.suspend(c);
+}
+
+void MHD_resume_connection(struct MHD_Connection *c) {
+  if (ready()) api.resume(c);
 }

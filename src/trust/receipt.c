@@ -25,6 +25,7 @@ void tea_receipt_free(tea_receipt *r) {
 /* The body (what the receipt hash covers) or, whole, the body with the signature, its
  * path and an attached quote (the encoding). */
 static void put_receipt(tea_cbor_enc *e, const tea_receipt *r, bool whole) {
+  tea_cbor_enc_reserve(e, 1024); /* a receipt without a quote fits */
   size_t np = r->nproviders <= TEA_RECEIPT_MAX_PROVIDERS ? r->nproviders : 0;
   size_t nl = r->nonce_len <= sizeof r->nonce ? r->nonce_len : 0;
   size_t npath = whole && r->path_len <= TEA_RECEIPT_MAX_PATH ? r->path_len : 0;

@@ -37,19 +37,15 @@ tea_code tea_receipt_signed_root(const tea_receipt *r, const uint8_t hash[TEA_SH
   return TEA_OK;
 }
 
-tea_code tea_receipt_sign_batch(tea_receipt *const *rs, size_t n, const tea_node_keys *keys,
-                                tea_error *err) {
-  if (!rs || !keys || n == 0 || n > (size_t)1 << TEA_RECEIPT_MAX_PATH)
-    return tea_fail(err, TEA_ERR_ARG, "receipt batch: 1 to %u receipts", 1u << TEA_RECEIPT_MAX_PATH);
-  uint8_t (*level)[TEA_SHA256_LEN] = malloc(n * sizeof *level);
+static tea_code sign_leaves(tea_receipt *const *rs, uint8_t (*level)[TEA_SHA256_LEN], size_t n,
+                            const tea_node_keys *keys, tea_error *err) {
   size_t *pos = malloc(n * sizeof *pos);
-  tea_code rc = level && pos ? TEA_OK : tea_fail(err, TEA_ERR_NOMEM, "out of memory");
-  for (size_t i = 0; i < n && !rc; i++) {
-    memcpy(rs[i]->node, keys->ed_pk, TEA_ED25519_PK_LEN);
+  if (!pos) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) {
     rs[i]->path_len = 0;
     pos[i] = i;
-    rc = tea_receipt_hash(rs[i], level[i], err);
   }
+  tea_code rc = TEA_OK;
   /* level by level, in place: node j of the next level is made from nodes 2j
      and 2j+1, and an odd last node moves up as it is */
   for (size_t count = n; count > 1 && !rc; count = (count + 1) / 2) {
@@ -69,7 +65,48 @@ tea_code tea_receipt_sign_batch(tea_receipt *const *rs, size_t n, const tea_node
   uint8_t sig[TEA_ED25519_SIG_LEN];
   if (!rc) rc = tea_trust_sign(keys->ed_sk, level[0], sig, err);
   for (size_t i = 0; i < n && !rc; i++) memcpy(rs[i]->sig, sig, sizeof sig);
-  free(level);
   free(pos);
+  return rc;
+}
+
+static bool batch_size_ok(tea_receipt *const *rs, size_t n, const tea_node_keys *keys) {
+  return rs && keys && n > 0 && n <= (size_t)1 << TEA_RECEIPT_MAX_PATH;
+}
+
+tea_code tea_receipt_sign_batch(tea_receipt *const *rs, size_t n, const tea_node_keys *keys,
+                                tea_error *err) {
+  if (!batch_size_ok(rs, n, keys))
+    return tea_fail(err, TEA_ERR_ARG, "receipt batch: 1 to %u receipts", 1u << TEA_RECEIPT_MAX_PATH);
+  uint8_t (*level)[TEA_SHA256_LEN] = malloc(n * sizeof *level);
+  tea_code rc = level ? TEA_OK : tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  for (size_t i = 0; i < n && !rc; i++) {
+    memcpy(rs[i]->node, keys->ed_pk, TEA_ED25519_PK_LEN);
+    rc = tea_receipt_hash(rs[i], level[i], err);
+  }
+  if (!rc) rc = sign_leaves(rs, level, n, keys, err);
+  free(level);
+  return rc;
+}
+
+tea_code tea_receipt_sign_batch_hashed(tea_receipt *const *rs, const uint8_t (*hashes)[TEA_SHA256_LEN],
+                                       size_t n, const tea_node_keys *keys, tea_error *err) {
+  if (!batch_size_ok(rs, n, keys) || !hashes)
+    return tea_fail(err, TEA_ERR_ARG, "receipt batch: 1 to %u receipts", 1u << TEA_RECEIPT_MAX_PATH);
+  for (size_t i = 0; i < n; i++)
+    if (memcmp(rs[i]->node, keys->ed_pk, TEA_ED25519_PK_LEN) != 0)
+      return tea_fail(err, TEA_ERR_ARG, "receipt batch: receipt %zu names another node", i);
+#ifndef NDEBUG
+  for (size_t i = 0; i < n; i++) { /* the caller's promise, checked where it is cheap to */
+    uint8_t h[TEA_SHA256_LEN];
+    if (tea_receipt_hash(rs[i], h, err) != TEA_OK) return err ? err->code : TEA_ERR_ARG;
+    if (memcmp(h, hashes[i], TEA_SHA256_LEN) != 0)
+      return tea_fail(err, TEA_ERR_ARG, "receipt batch: hash %zu is not the receipt's", i);
+  }
+#endif
+  uint8_t (*level)[TEA_SHA256_LEN] = malloc(n * sizeof *level);
+  if (!level) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  memcpy(level, hashes, n * sizeof *level);
+  tea_code rc = sign_leaves(rs, level, n, keys, err);
+  free(level);
   return rc;
 }

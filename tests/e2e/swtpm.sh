@@ -8,16 +8,12 @@ build=$(cd "${1:-build}" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 TN="$build/src/cli/teanode"
 ACTORS="$build/actors"
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+. "$root/scripts/lib/tap.sh"
 work=$(mktemp -d /tmp/tea-e2e-tpm.XXXXXX)
 pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; [ -n "${E2E_KEEP:-}" ] || rm -rf "$work"' EXIT INT TERM
 cd "$work" || exit 1
-base=$((41000 + $$ % 15000))
+base=$(free_port $((41000 + $$ % 15000)) 3)
 tpm_port=$base
 a=$((base + 2))
 b=$((base + 3))
@@ -81,5 +77,4 @@ sleep 2.5
 check "node B attested node A (quote from the TPM) and the verdict passes" \
   '[ -s verdicts.list ] && "$TN" ledger propose --dir ledger --out p3 --key c.key $(cat verdicts.list) >/dev/null 2>&1 &&
    "$TN" ledger show --dir ledger --height 3 >b2.json && grep -q "\"result\": *\"pass\"" b2.json && ! grep -q "\"result\": *\"fail\"" b2.json'
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_finish

@@ -1,5 +1,6 @@
 /* Deterministic CBOR: encodings from RFC 8949 appendix A, map ordering, and rejection
- * of every non-canonical form the decoder must refuse. */
+ * of every non-canonical form the decoder must refuse; and the other encodings of
+ * src/base (base64url). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "tea/cbor.h"
 #include "tea/hash.h"
@@ -128,6 +130,49 @@ static void test_map_sorting(void **state) {
   tea_cbor_end(&e);
   tea_cbor_end(&e);
   expect_hex(&e, "a264626f6479a26178f56179f66776657273696f6e01");
+}
+
+/* Room made up front: the output is the same, and a reservation past the limit
+ * fails like a write past it (and sticks). */
+static void test_encoder_reserve(void **state) {
+  (void)state;
+  tea_cbor_enc e;
+  tea_cbor_enc_init(&e);
+  assert_int_equal(tea_cbor_enc_reserve(&e, 1000), TEA_OK);
+  tea_cbor_begin_array(&e, 2);
+  tea_cbor_put_uint(&e, 1);
+  tea_cbor_put_cstr(&e, "a");
+  tea_cbor_end(&e);
+  expect_hex(&e, "820161" "61");
+  tea_cbor_enc_init(&e);
+  tea_cbor_enc_set_limit(&e, 16);
+  assert_int_equal(tea_cbor_enc_reserve(&e, 17), TEA_ERR_LIMIT);
+  assert_int_equal(tea_cbor_put_uint(&e, 1), TEA_ERR_LIMIT);
+  tea_cbor_enc_free(&e);
+}
+
+/* RFC 4648's vectors in the URL alphabet without padding, and every length up
+ * to 70 against libsodium's encoder. */
+static void test_base64url(void **state) {
+  (void)state;
+  static const char *const vectors[][2] = {{"", ""},         {"f", "Zg"},         {"fo", "Zm8"},
+                                           {"foo", "Zm9v"},  {"foob", "Zm9vYg"},  {"fooba", "Zm9vYmE"},
+                                           {"foobar", "Zm9vYmFy"}, {"\xfb\xff\xbf", "-_-_"}};
+  for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
+    char *b = tea_base64url_encode((const uint8_t *)vectors[i][0], strlen(vectors[i][0]));
+    assert_non_null(b);
+    assert_string_equal(b, vectors[i][1]);
+    free(b);
+  }
+  uint8_t in[70];
+  for (size_t i = 0; i < sizeof in; i++) in[i] = (uint8_t)(i * 37 + 11);
+  for (size_t n = 0; n <= sizeof in; n++) {
+    char want[100];
+    sodium_bin2base64(want, sizeof want, in, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *b = tea_base64url_encode(in, n);
+    assert_string_equal(b, want);
+    free(b);
+  }
 }
 
 static void test_encoder_misuse(void **state) {
@@ -378,7 +423,8 @@ int main(void) {
       cmocka_unit_test(test_integers),        cmocka_unit_test(test_strings_and_simple),
       cmocka_unit_test(test_map_sorting),     cmocka_unit_test(test_encoder_misuse),
       cmocka_unit_test(test_rejects_noncanonical), cmocka_unit_test(test_depth_limit),
-      cmocka_unit_test(test_reader),
+      cmocka_unit_test(test_reader),          cmocka_unit_test(test_encoder_reserve),
+      cmocka_unit_test(test_base64url),
   };
   return cmocka_run_group_tests_name("cbor", tests, NULL, NULL);
 }

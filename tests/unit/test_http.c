@@ -1,8 +1,10 @@
 /* The embedded HTTP server: complete requests reach the handler, limits and
- * malformed requests are answered by the server, which keeps serving. */
+ * malformed requests are answered by the server, which keeps serving;
+ * deferred answers (tea_http_defer/resume) come back from other threads. */
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -119,12 +122,190 @@ static void test_malformed_request_then_still_serving(void **state) {
   tea_http_stop(s);
 }
 
+/* ---- deferred answers ---- */
+
+#define PARK_MAX 64
+static struct {
+  pthread_mutex_t lock;
+  tea_http_deferred *parked[PARK_MAX];
+  size_t nparked;
+  int finished, finished_without_answer;
+} park = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+typedef struct later {
+  char path[64];
+} later;
+
+static void finish_later(void *ctx, tea_http_response *resp) {
+  later *l = ctx;
+  if (resp) {
+    char body[128];
+    int n = snprintf(body, sizeof body, "later %s", l->path);
+    resp->status = 200;
+    tea_http_set_body(resp, "text/plain", body, (size_t)n);
+  }
+  pthread_mutex_lock(&park.lock);
+  park.finished++;
+  if (!resp) park.finished_without_answer++;
+  pthread_mutex_unlock(&park.lock);
+  free(l);
+}
+
+/* "/later..." is parked for the test to resume; anything else is echoed */
+static void deferring(void *user, const tea_http_request *req, tea_http_response *resp) {
+  if (strncmp(req->path, "/later", 6) != 0) {
+    echo(user, req, resp);
+    return;
+  }
+  later *l = calloc(1, sizeof *l);
+  snprintf(l->path, sizeof l->path, "%s", req->path);
+  pthread_mutex_lock(&park.lock); /* parked and listed at once: a resumer sees it only parked */
+  tea_http_deferred *d = tea_http_defer(req, finish_later, l);
+  if (d) park.parked[park.nparked++] = d;
+  pthread_mutex_unlock(&park.lock);
+  if (!d) finish_later(l, resp);
+}
+
+static size_t parked_now(void) {
+  pthread_mutex_lock(&park.lock);
+  size_t n = park.nparked;
+  pthread_mutex_unlock(&park.lock);
+  return n;
+}
+
+static void wait_parked(size_t n) {
+  for (int i = 0; i < 2000 && parked_now() < n; i++) usleep(1000);
+  assert_int_equal(parked_now(), n);
+}
+
+static void resume_all(void) {
+  pthread_mutex_lock(&park.lock);
+  size_t n = park.nparked;
+  tea_http_deferred *d[PARK_MAX];
+  memcpy(d, park.parked, n * sizeof *d);
+  park.nparked = 0;
+  pthread_mutex_unlock(&park.lock);
+  for (size_t i = 0; i < n; i++) tea_http_resume(d[i]);
+}
+
+static tea_http_server *start_deferring(void) {
+  park.finished = park.finished_without_answer = 0;
+  park.nparked = 0;
+  tea_http_config cfg = {.max_body = 1024};
+  tea_http_server *s;
+  tea_error err;
+  assert_int_equal(tea_http_start(&cfg, deferring, NULL, &s, &err), TEA_OK);
+  return s;
+}
+
+typedef struct client {
+  uint16_t port;
+  char path[64];
+  long status;
+  buf b;
+} client;
+
+static void *client_main(void *arg) {
+  client *c = arg;
+  c->status = request(c->port, c->path, "x", 1, &c->b);
+  return NULL;
+}
+
+static void test_deferred_answers_come_back_from_another_thread(void **state) {
+  (void)state;
+  tea_http_server *s = start_deferring();
+  enum { N = 12 };
+  client cs[N];
+  pthread_t th[N];
+  for (int i = 0; i < N; i++) {
+    cs[i] = (client){.port = tea_http_port(s)};
+    snprintf(cs[i].path, sizeof cs[i].path, "/later/%d", i);
+    pthread_create(&th[i], NULL, client_main, &cs[i]);
+  }
+  wait_parked(N); /* all parked at once: no thread is held by them */
+  buf b;
+  assert_int_equal(request(tea_http_port(s), "/meanwhile", NULL, 0, &b), 200);
+  assert_string_equal(b.data, "GET /meanwhile q=- len=0");
+  resume_all();
+  for (int i = 0; i < N; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(cs[i].status, 200);
+    char want[64];
+    snprintf(want, sizeof want, "later /later/%d", i);
+    assert_string_equal(cs[i].b.data, want);
+  }
+  tea_http_stop(s);
+  assert_int_equal(park.finished, N);
+  assert_int_equal(park.finished_without_answer, 0);
+}
+
+typedef struct stopper {
+  tea_http_server *s;
+  volatile int done;
+} stopper;
+
+static void *stop_main(void *arg) {
+  stopper *st = arg;
+  tea_http_stop(st->s);
+  st->done = 1;
+  return NULL;
+}
+
+static void test_stop_waits_for_parked_requests(void **state) {
+  (void)state;
+  tea_http_server *s = start_deferring();
+  client c = {.port = tea_http_port(s), .path = "/later/stop"};
+  pthread_t th, sth;
+  pthread_create(&th, NULL, client_main, &c);
+  wait_parked(1);
+  stopper st = {.s = s};
+  pthread_create(&sth, NULL, stop_main, &st);
+  usleep(100 * 1000);
+  assert_int_equal(st.done, 0); /* still waiting for the parked request */
+  resume_all();
+  pthread_join(sth, NULL);
+  pthread_join(th, NULL);
+  assert_int_equal(st.done, 1);
+  /* answered, or cut off by the stop: either way its context was released once */
+  assert_int_equal(park.finished, 1);
+  if (c.status == 200) assert_string_equal(c.b.data, "later /later/stop");
+}
+
+static void test_client_gone_while_parked(void **state) {
+  (void)state;
+  tea_http_server *s = start_deferring();
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(tea_http_port(s))};
+  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  const char *req = "GET /later/gone HTTP/1.1\r\nHost: x\r\n\r\n";
+  assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+  wait_parked(1);
+  close(fd);
+  resume_all();
+  for (int i = 0; i < 2000; i++) {
+    pthread_mutex_lock(&park.lock);
+    int f = park.finished;
+    pthread_mutex_unlock(&park.lock);
+    if (f) break;
+    usleep(1000);
+  }
+  assert_int_equal(park.finished, 1);
+  buf b;
+  assert_int_equal(request(tea_http_port(s), "/still", NULL, 0, &b), 200);
+  tea_http_stop(s);
+  assert_int_equal(park.finished, 1);
+}
+
 int main(void) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_get_and_post_reach_the_handler),
       cmocka_unit_test(test_oversized_body_is_refused),
       cmocka_unit_test(test_malformed_request_then_still_serving),
+      cmocka_unit_test(test_deferred_answers_come_back_from_another_thread),
+      cmocka_unit_test(test_stop_waits_for_parked_requests),
+      cmocka_unit_test(test_client_gone_while_parked),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   curl_global_cleanup();

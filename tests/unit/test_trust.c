@@ -791,6 +791,55 @@ static void test_receipt_batch(void **state) {
   assert_int_equal(tea_receipt_sign_batch(ptrs, 0, &f->keys, &err), TEA_ERR_ARG);
 }
 
+/* A node that already hashed its receipts (its chain needs the hashes) signs
+ * with them: the same signatures and paths as tea_receipt_sign_batch. A
+ * receipt naming another node is refused; a wrong hash is refused (debug
+ * builds check) or yields a receipt that does not verify. */
+static void test_receipt_batch_hashed(void **state) {
+  fx *f = *state;
+  enum { N = 5 };
+  tea_receipt a[N], b[N];
+  tea_receipt *pa[N], *pb[N];
+  uint8_t h[N][TEA_SHA256_LEN];
+  for (size_t i = 0; i < N; i++) {
+    make_receipt(f, &a[i]);
+    a[i].seq = 7 + i;
+    memcpy(a[i].node, f->keys.ed_pk, TEA_ED25519_PK_LEN);
+    b[i] = a[i];
+    pa[i] = &a[i];
+    pb[i] = &b[i];
+    assert_int_equal(tea_receipt_hash(&a[i], h[i], NULL), TEA_OK);
+  }
+  assert_int_equal(tea_receipt_sign_batch(pa, N, &f->keys, NULL), TEA_OK);
+  assert_int_equal(tea_receipt_sign_batch_hashed(pb, (const uint8_t(*)[TEA_SHA256_LEN])h, N, &f->keys, NULL),
+                   TEA_OK);
+  for (size_t i = 0; i < N; i++) {
+    assert_memory_equal(a[i].sig, b[i].sig, TEA_ED25519_SIG_LEN);
+    assert_int_equal(a[i].path_len, b[i].path_len);
+    assert_memory_equal(a[i].path, b[i].path, sizeof a[i].path);
+    tea_receipt_report rep;
+    verify_receipt(f, &b[i], 0, &rep);
+    assert_true(rep.pass);
+  }
+  tea_error err;
+  b[2].node[0] ^= 1;
+  assert_int_equal(tea_receipt_sign_batch_hashed(pb, (const uint8_t(*)[TEA_SHA256_LEN])h, N, &f->keys, &err),
+                   TEA_ERR_ARG);
+  assert_non_null(strstr(err.msg, "another node"));
+  b[2].node[0] ^= 1;
+  h[3][0] ^= 1;
+  tea_code rc = tea_receipt_sign_batch_hashed(pb, (const uint8_t(*)[TEA_SHA256_LEN])h, N, &f->keys, &err);
+  if (rc == TEA_OK) {
+    tea_receipt_report rep;
+    verify_receipt(f, &b[3], 0, &rep);
+    assert_false(rep.pass);
+  } else {
+    assert_int_equal(rc, TEA_ERR_ARG);
+    assert_non_null(strstr(err.msg, "not the receipt's"));
+  }
+  assert_int_equal(tea_receipt_sign_batch_hashed(pb, NULL, N, &f->keys, &err), TEA_ERR_ARG);
+}
+
 static void test_receipt_chain(void **state) {
   fx *f = *state;
   tea_receipt a, b;
@@ -1012,6 +1061,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_receipt_codec, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receipt_chain, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receipt_batch, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_receipt_batch_hashed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receipt_quote, setup, teardown),
       cmocka_unit_test_setup_teardown(test_seal, setup, teardown),
       cmocka_unit_test_setup_teardown(test_node_keys_file, setup, teardown),
