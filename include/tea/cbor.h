@@ -51,6 +51,10 @@ typedef struct tea_cbor_frame {
   uint64_t expected; /* items (arrays) or keys+values (maps) */
   uint64_t written;
   unsigned levels; /* nesting level of the items inside (containers and tags above them) */
+  /* maps: where the key being written starts, the previous key, and whether
+     the keys so far came in canonical order (then closing needs no sort) */
+  size_t key_start, prev_key, prev_key_len;
+  uint8_t unsorted;
 } tea_cbor_frame;
 
 /* Fields are private: use the functions. */

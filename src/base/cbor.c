@@ -64,6 +64,14 @@ static tea_code read_head(const uint8_t *b, size_t len, size_t *off, head *h, te
 static bool utf8_valid(const uint8_t *s, size_t n) {
   size_t i = 0;
   while (i < n) {
+    if (n - i >= 8) { /* ASCII runs, eight bytes at a time */
+      uint64_t w;
+      memcpy(&w, s + i, 8);
+      if (!(w & 0x8080808080808080ull)) {
+        i += 8;
+        continue;
+      }
+    }
     uint8_t c = s[i];
     if (c < 0x80) { i++; continue; }
     size_t k;
@@ -244,20 +252,36 @@ static tea_code enc_head(tea_cbor_enc *e, unsigned major, uint64_t v) {
   return TEA_OK;
 }
 
-/* Called before writing any item (or a container's head): checks room in the parent. */
+/* Called before writing any item (or a container's head): checks room in the
+ * parent, and notes where a map key starts (at its first tag, if any). */
 static tea_code enc_begin_item(tea_cbor_enc *e) {
   if (e->err.code) return e->err.code;
   if (e->depth) {
     tea_cbor_frame *f = &e->stack[e->depth - 1];
     if (f->written >= f->expected) return enc_fail(e, TEA_ERR_STATE, "more items than the container declared");
+    if (f->is_map && f->written % 2 == 0 && !e->pending_tags) f->key_start = e->len;
   }
   return TEA_OK;
 }
 
-/* Called when an item (with any tags before it) is complete. */
+/* Called when an item (with any tags before it) is complete. A map key is
+ * compared with the one before it as it is written, so that a map written in
+ * canonical order (most are) closes without being walked again. */
 static void enc_item_done(tea_cbor_enc *e) {
   e->pending_tags = 0;
-  if (e->depth) e->stack[e->depth - 1].written++;
+  if (!e->depth) return;
+  tea_cbor_frame *f = &e->stack[e->depth - 1];
+  if (f->is_map && f->written % 2 == 0) {
+    size_t klen = e->len - f->key_start;
+    if (f->written) {
+      size_t m = f->prev_key_len < klen ? f->prev_key_len : klen;
+      int c = memcmp(e->buf + f->prev_key, e->buf + f->key_start, m);
+      if (c > 0 || (c == 0 && f->prev_key_len >= klen)) f->unsorted = 1; /* or a duplicate */
+    }
+    f->prev_key = f->key_start;
+    f->prev_key_len = klen;
+  }
+  f->written++;
 }
 
 tea_code tea_cbor_put_uint(tea_cbor_enc *e, uint64_t v) {
@@ -343,6 +367,7 @@ static tea_code enc_begin(tea_cbor_enc *e, bool is_map, uint64_t n) {
   f->start = e->len;
   f->expected = is_map ? n * 2 : n;
   f->written = 0;
+  f->unsorted = 0;
   /* Tags before the container belong to it; they are counted when it closes. */
   e->pending_tags = 0;
   return TEA_OK;
@@ -419,7 +444,7 @@ tea_code tea_cbor_end(tea_cbor_enc *e) {
   if (e->pending_tags) return enc_fail(e, TEA_ERR_STATE, "tag without content");
   tea_cbor_frame *f = &e->stack[e->depth - 1];
   if (f->written != f->expected) return enc_fail(e, TEA_ERR_STATE, "fewer items than the container declared");
-  if (f->is_map && sort_map(e, f->start, f->expected / 2)) return e->err.code;
+  if (f->is_map && f->unsorted && sort_map(e, f->start, f->expected / 2)) return e->err.code;
   e->depth--;
   enc_item_done(e);
   return TEA_OK;

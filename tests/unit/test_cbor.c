@@ -130,6 +130,53 @@ static void test_map_sorting(void **state) {
   tea_cbor_end(&e);
   tea_cbor_end(&e);
   expect_hex(&e, "a264626f6479a26178f56179f66776657273696f6e01");
+
+  /* Keys already in order are kept (the encoder checks order as keys arrive);
+     one key out of place anywhere, a shorter key after a longer one, or a
+     tagged key, and the map is sorted all the same. */
+  tea_cbor_enc_init(&e);
+  tea_cbor_begin_map(&e, 3);
+  tea_cbor_put_cstr(&e, "a"); tea_cbor_put_uint(&e, 1);
+  tea_cbor_put_cstr(&e, "b"); tea_cbor_put_uint(&e, 2);
+  tea_cbor_put_cstr(&e, "aa"); tea_cbor_put_uint(&e, 3);
+  tea_cbor_end(&e);
+  expect_hex(&e, "a3616101616202626161" "03");
+  tea_cbor_enc_init(&e);
+  tea_cbor_begin_map(&e, 3);
+  tea_cbor_put_cstr(&e, "a"); tea_cbor_put_uint(&e, 1);
+  tea_cbor_put_cstr(&e, "aa"); tea_cbor_put_uint(&e, 3);
+  tea_cbor_put_cstr(&e, "b"); tea_cbor_put_uint(&e, 2);
+  tea_cbor_end(&e);
+  expect_hex(&e, "a3616101616202626161" "03");
+  tea_cbor_enc_init(&e);
+  tea_cbor_begin_map(&e, 2);
+  tea_cbor_put_tag(&e, 1); tea_cbor_put_uint(&e, 0); tea_cbor_put_uint(&e, 1); /* key 0xc100 */
+  tea_cbor_put_uint(&e, 5); tea_cbor_put_uint(&e, 2);                          /* key 0x05 */
+  tea_cbor_end(&e);
+  expect_hex(&e, "a20502c10001");
+}
+
+/* Duplicate keys are refused wherever they stand: next to each other, apart,
+ * or in a map whose other keys are in order. */
+static void test_map_duplicates(void **state) {
+  (void)state;
+  static const char *const orders[][3] = {{"a", "a", "b"}, {"b", "a", "b"}, {"a", "b", "b"}, {"b", "b", "a"}};
+  for (size_t k = 0; k < 4; k++) {
+    tea_cbor_enc e;
+    tea_cbor_enc_init(&e);
+    tea_cbor_begin_map(&e, 3);
+    for (size_t i = 0; i < 3; i++) {
+      tea_cbor_put_cstr(&e, orders[k][i]);
+      tea_cbor_put_uint(&e, i);
+    }
+    assert_int_equal(tea_cbor_end(&e), TEA_ERR_ARG);
+    uint8_t *out;
+    size_t n;
+    tea_error err;
+    assert_int_equal(tea_cbor_enc_finish(&e, &out, &n, &err), TEA_ERR_ARG);
+    assert_non_null(strstr(err.msg, "duplicate"));
+    tea_cbor_enc_free(&e);
+  }
 }
 
 /* Room made up front: the output is the same, and a reservation past the limit
@@ -424,7 +471,7 @@ int main(void) {
       cmocka_unit_test(test_map_sorting),     cmocka_unit_test(test_encoder_misuse),
       cmocka_unit_test(test_rejects_noncanonical), cmocka_unit_test(test_depth_limit),
       cmocka_unit_test(test_reader),          cmocka_unit_test(test_encoder_reserve),
-      cmocka_unit_test(test_base64url),
+      cmocka_unit_test(test_base64url),        cmocka_unit_test(test_map_duplicates),
   };
   return cmocka_run_group_tests_name("cbor", tests, NULL, NULL);
 }
