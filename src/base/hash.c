@@ -15,22 +15,45 @@ static const EVP_MD *sha256_md(void) {
   return fetched ? fetched : EVP_sha256();
 }
 
-tea_code tea_sha256(const void *data, size_t n, uint8_t out[TEA_SHA256_LEN], tea_error *err) {
-  unsigned int len = 0;
-  /* EVP_Digest wants a non-NULL pointer even for zero bytes. */
-  static const uint8_t empty[1];
-  if (!data) {
-    if (n) return tea_fail(err, TEA_ERR_ARG, "sha256: NULL data with length %zu", n);
-    data = empty;
+/* Digest contexts are reused: making one (EVP_MD_CTX_new, then the
+ * provider's own context) costs more than hashing a receipt, and the node
+ * hashes several times per call. Each thread keeps one spare, freed when the
+ * thread ends. */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static void spare_free(void *md) { EVP_MD_CTX_free(md); }
+static void spare_init(void) { pthread_key_create(&spare_key, spare_free); }
+
+static EVP_MD_CTX *ctx_take(void) {
+  pthread_once(&spare_once, spare_init);
+  EVP_MD_CTX *md = pthread_getspecific(spare_key);
+  if (md) {
+    pthread_setspecific(spare_key, NULL);
+    return md;
   }
-  if (!EVP_Digest(data, n, out, &len, sha256_md(), NULL) || len != TEA_SHA256_LEN)
-    return tea_fail(err, TEA_ERR_CRYPTO, "sha256: EVP_Digest failed");
-  return TEA_OK;
+  return EVP_MD_CTX_new();
+}
+
+static void ctx_give_back(EVP_MD_CTX *md) {
+  if (!md) return;
+  if (pthread_getspecific(spare_key) || pthread_setspecific(spare_key, md) != 0) EVP_MD_CTX_free(md);
+}
+
+tea_code tea_sha256(const void *data, size_t n, uint8_t out[TEA_SHA256_LEN], tea_error *err) {
+  if (!data && n) return tea_fail(err, TEA_ERR_ARG, "sha256: NULL data with length %zu", n);
+  tea_sha256_ctx c;
+  tea_code rc = tea_sha256_init(&c, err);
+  if (rc == TEA_OK) rc = tea_sha256_update(&c, data, n, err);
+  if (rc != TEA_OK) {
+    tea_sha256_abort(&c);
+    return rc;
+  }
+  return tea_sha256_final(&c, out, err);
 }
 
 tea_code tea_sha256_init(tea_sha256_ctx *ctx, tea_error *err) {
   if (!ctx) return tea_fail(err, TEA_ERR_ARG, "sha256: NULL context");
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  EVP_MD_CTX *md = ctx_take();
   if (!md) {
     ctx->md = NULL;
     return tea_fail(err, TEA_ERR_NOMEM, "sha256: cannot allocate digest context");
@@ -64,7 +87,7 @@ tea_code tea_sha256_final(tea_sha256_ctx *ctx, uint8_t out[TEA_SHA256_LEN], tea_
 
 void tea_sha256_abort(tea_sha256_ctx *ctx) {
   if (!ctx) return;
-  EVP_MD_CTX_free((EVP_MD_CTX *)ctx->md); /* NULL-safe */
+  ctx_give_back((EVP_MD_CTX *)ctx->md); /* NULL-safe */
   ctx->md = NULL;
 }
 

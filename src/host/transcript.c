@@ -54,29 +54,31 @@ void tea_transcript_free(tea_transcript *t) {
 tea_code tea_transcript_encode(const tea_transcript *t, uint8_t **out, size_t *out_len, tea_error *err) {
   tea_cbor_enc e;
   tea_cbor_enc_init(&e);
+  /* keys in canonical order (shorter first, then bytewise), so the encoder
+     has nothing to sort: this runs on every actor call */
   tea_cbor_begin_map(&e, 3);
   tea_cbor_put_cstr(&e, "type");
   tea_cbor_put_cstr(&e, "tea/transcript");
-  tea_cbor_put_cstr(&e, "version");
-  tea_cbor_put_uint(&e, 1);
   tea_cbor_put_cstr(&e, "calls");
   tea_cbor_begin_array(&e, t->n);
   for (size_t i = 0; i < t->n; i++) {
     const tea_hostcall *c = &t->calls[i];
     tea_cbor_begin_map(&e, 5);
-    tea_cbor_put_cstr(&e, "cap");
-    tea_cbor_put_cstr(&e, c->cap);
-    tea_cbor_put_cstr(&e, "op");
-    tea_cbor_put_cstr(&e, c->op);
-    tea_cbor_put_cstr(&e, "req");
-    tea_cbor_put_bytes(&e, c->req, c->req_len);
     tea_cbor_put_cstr(&e, "ok");
     tea_cbor_put_bool(&e, c->ok);
+    tea_cbor_put_cstr(&e, "op");
+    tea_cbor_put_cstr(&e, c->op);
+    tea_cbor_put_cstr(&e, "cap");
+    tea_cbor_put_cstr(&e, c->cap);
+    tea_cbor_put_cstr(&e, "req");
+    tea_cbor_put_bytes(&e, c->req, c->req_len);
     tea_cbor_put_cstr(&e, "resp");
     tea_cbor_put_bytes(&e, c->resp, c->resp_len);
     tea_cbor_end(&e);
   }
   tea_cbor_end(&e);
+  tea_cbor_put_cstr(&e, "version");
+  tea_cbor_put_uint(&e, 1);
   tea_cbor_end(&e);
   tea_code rc = tea_cbor_enc_finish(&e, out, out_len, err);
   tea_cbor_enc_free(&e);
