@@ -55,7 +55,7 @@ pid=""
 stop_node() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=""; }
 trap 'stop_node; rm -rf "$work"' EXIT INT TERM
 cd "$work" || exit 1
-port=$((40000 + ($$ + 7919) % 20000))
+port=$((32100 + ($$ + 7919) % 500)) # below the ephemeral range (32768 on)
 url="http://127.0.0.1:$port"
 export ACTORS="$native/actors" # one_node_network reads it
 # shellcheck disable=SC1091

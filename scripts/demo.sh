@@ -26,7 +26,7 @@ trap cleanup EXIT INT TERM
 cd "$work"
 step() { printf '\n== %s\n' "$*"; }
 fail() { printf '\ndemo: FAILED: %s\n' "$*" >&2; exit 1; }
-base=$((20000 + $$ % 20000))
+base=$((20000 + $$ % 2000)) # below the ephemeral range (32768 on): an outgoing connection cannot hold it
 
 step "The committee: three members, any two of whom must sign every block"
 for i in 1 2 3; do "$TN" ledger keygen --out "c$i.key" >"c$i.pub"; done

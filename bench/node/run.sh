@@ -22,7 +22,7 @@ work=$(mktemp -d /tmp/tea-nodebench.XXXXXX)
 pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done; rm -rf "$work"' EXIT INT TERM
 cd "$work"
-port=$(free_port $((30000 + $$ % 20000)) 2) # fresh node, static server, pooled node
+port=$(free_port $((31000 + $$ % 1000)) 2) # fresh node, static server, pooled node (below the ephemeral range)
 
 "$build/bench/node/tea_static_http" "$((port + 1))" 2 &
 pids="$pids $!"

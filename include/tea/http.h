@@ -22,6 +22,7 @@ typedef struct tea_http_request {
   size_t body_len;
   void *conn;         /* for tea_http_query / tea_http_header */
   void *pending;      /* the server's per-request state (tea_http_defer) */
+  unsigned worker;    /* which server thread runs the handler: 0 .. threads-1 */
 } tea_http_request;
 
 /* A query argument or header of the request, or NULL. */
@@ -56,17 +57,30 @@ typedef void (*tea_http_handler)(void *user, const tea_http_request *req, tea_ht
 /* Deferred answers. A handler whose answer waits on other work (a batch
  * signature) calls tea_http_defer and returns without touching resp: the
  * connection is parked and the server thread moves on to other requests.
- * Later, from any thread, tea_http_resume(d) hands the request back; the
- * server then calls finish(ctx, resp) on one of its threads to fill the
- * response and sends it. finish runs exactly once: with resp NULL when the
- * request ends without an answer (the client went away, the server stops),
- * so that ctx can be released. tea_http_defer returns NULL when the server is
- * stopping (or cannot park the request): the handler then answers at once.
- * tea_http_stop waits until every parked request has been resumed. */
+ * Later tea_http_resume(d) hands the request back, best from the same server
+ * thread (in its idle hook, see tea_http_idle); from another thread it works
+ * too, at the cost of waking that thread. The server then calls
+ * finish(ctx, resp) on the request's thread to fill the response and sends
+ * it. finish runs exactly once: with resp NULL when the request ends without
+ * an answer (the client went away), so that ctx can be released.
+ * tea_http_defer returns NULL when the server is stopping (or cannot park the
+ * request): the handler then answers at once. tea_http_stop waits until
+ * every parked request has been resumed. */
 typedef struct tea_http_deferred tea_http_deferred;
 typedef void (*tea_http_finish)(void *ctx, tea_http_response *resp);
 tea_http_deferred *tea_http_defer(const tea_http_request *req, tea_http_finish finish, void *ctx);
 void tea_http_resume(tea_http_deferred *d);
+
+/* Called on a server thread when it has handled every request that was ready
+ * and has some parked (or once 64 are parked, busy or not): where
+ * deferred work is finished in a batch and resumed. worker is the thread's
+ * number, as in tea_http_request. */
+typedef void (*tea_http_idle)(void *user, unsigned worker);
+
+/* Up to this many connections the server waits with select(2), which keeps
+ * parking a request free of system calls; its descriptors must stay under
+ * FD_SETSIZE (1024), so a higher limit switches it to epoll. */
+#define TEA_HTTP_SELECT_MAX 768
 
 typedef struct tea_http_config {
   const char *bind;      /* "127.0.0.1" (default) or another address */
@@ -74,9 +88,10 @@ typedef struct tea_http_config {
   size_t max_body;       /* default 1 MiB */
   unsigned threads;      /* worker threads; default: 2 */
   unsigned timeout_s;    /* idle connection timeout; default 30 */
-  unsigned max_connections; /* default 1024 */
+  unsigned max_connections; /* default TEA_HTTP_SELECT_MAX; beyond it the server uses epoll */
   const char *tls_cert_pem; /* both set: HTTPS */
   const char *tls_key_pem;
+  tea_http_idle idle;       /* optional; gets the handler's user pointer */
 } tea_http_config;
 
 tea_code tea_http_start(const tea_http_config *config, tea_http_handler handler, void *user,

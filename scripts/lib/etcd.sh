@@ -13,8 +13,9 @@
 #   etcd_cluster_stop        kills every member still running
 etcd_cluster_start() {
   _etcd_dir=$1
-  # a port range of our own, different every run, so parallel runs do not collide
-  _etcd_base=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000))
+  # a port range of our own, different every run, so parallel runs do not collide,
+  # and below the ephemeral range (32768 on), where an outgoing connection could hold it
+  _etcd_base=$((28500 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 1500))
   _etcd_cluster=""
   for _i in 1 2 3; do
     _etcd_cluster="$_etcd_cluster${_etcd_cluster:+,}m$_i=http://127.0.0.1:$((_etcd_base + 10 + _i))"

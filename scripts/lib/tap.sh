@@ -10,6 +10,8 @@ tap_finish() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
 # free_port BASE [N]: the first port P from BASE on where none of P..P+N (N default 1)
 # accepts a connection on loopback (a test's nodes take those ports; a process left by
 # another test must not be mistaken for ours). curl's exit status 7 is "could not connect".
+# Pick BASE below 32768: ports from there on are the kernel's for outgoing connections, and
+# one of those can hold a port that nothing listens on (bind then fails).
 port_closed() { curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; [ $? -eq 7 ]; }
 free_port() {
   _p=$1

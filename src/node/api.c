@@ -119,10 +119,10 @@ static void get_metrics(tea_node *n, tea_http_response *resp) {
   node_metrics *m = &n->m;
   uint64_t batches = 0, batched = 0;
   if (n->receipt_fd >= 0) {
-    pthread_mutex_lock(&n->sign_lock);
+    pthread_mutex_lock(&n->chain_lock);
     batches = n->receipt_batches;
     batched = n->receipt_batched;
-    pthread_mutex_unlock(&n->sign_lock);
+    pthread_mutex_unlock(&n->chain_lock);
   }
   int len = snprintf(
       body, sizeof body,
@@ -262,7 +262,8 @@ static void get_attest(tea_node *n, const tea_http_request *req, tea_http_respon
 /* ---- actors ---------------------------------------------------------------------------- */
 
 /* An actor call between its run and its answer: the receipt waits for the
- * signer (receipts.c) while the HTTP request is parked (tea_http_defer). */
+ * signing round of its HTTP thread (receipts.c) while the request is parked
+ * (tea_http_defer). */
 typedef struct actor_call {
   tea_node *n;
   tea_http_deferred *d;
@@ -278,7 +279,7 @@ static void receipt_signed(void *ctx, tea_code rc, const tea_error *err) {
   actor_call *call = ctx;
   call->rc = rc;
   call->err = *err;
-  tea_http_resume(call->d); /* finish_call runs next, on an HTTP thread */
+  tea_http_resume(call->d); /* finish_call runs next, on this HTTP thread */
 }
 
 /* Answers a call whose receipt is signed: output as the body, the receipt in
@@ -445,8 +446,8 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
   snprintf(r->op, sizeof r->op, "%s", op);
 
   call->d = tea_http_defer(req, finish_call, call);
-  if (call->d) { /* answered once the signer has signed it (receipts.c) */
-    node_receipt_submit(n, &call->job);
+  if (call->d) { /* answered once this thread has signed it (receipts.c) */
+    node_receipt_park(n, req->worker, &call->job);
     return;
   }
   /* the server is stopping: sign here */

@@ -1,6 +1,16 @@
-/* The embedded HTTP server: libmicrohttpd with a thread pool, bodies
- * collected up to a limit, one handler for complete requests. */
+/* The embedded HTTP server: libmicrohttpd, bodies collected up to a limit,
+ * one handler for complete requests.
+ *
+ * Each server thread runs a libmicrohttpd daemon of its own in its own loop
+ * (all of them accept on one listening socket), rather than libmicrohttpd's
+ * thread pool: the loop knows when its thread has handled every request that
+ * was ready, and calls the idle hook then. That is when deferred work is
+ * best done in a batch (the node signs its parked receipts there): a busy
+ * thread keeps taking requests and the batch grows, an idle one finishes at
+ * once, and no other thread has to be woken. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -9,23 +19,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "tea/http.h"
 
-struct tea_http_server {
+/* The idle hook also runs once this many requests are parked in a thread,
+ * busy or not, which bounds how long the first of them waits. */
+#define PARKED_MAX 64
+
+typedef struct worker {
+  tea_http_server *server;
   struct MHD_Daemon *daemon;
+  pthread_t thread;
+  unsigned index;
+  bool running;
+  unsigned long handled; /* requests handed to the handler (this thread's alone) */
+  atomic_uint parked;    /* deferred, not yet resumed */
+} worker;
+
+struct tea_http_server {
+  worker *workers;
+  unsigned nworkers;
+  int listen_fd;
   tea_http_handler handler;
+  tea_http_idle idle;
   void *user;
   size_t max_body;
   uint16_t port;
-  /* parked (deferred) requests: tea_http_stop waits for them, since
-     libmicrohttpd must not stop with a connection suspended */
-  pthread_mutex_t park_lock;
-  pthread_cond_t park_done;
-  size_t parked;
-  bool stopping;
+  /* set by tea_http_stop: no new deferrals; each thread ends once nothing it
+     parked is left (libmicrohttpd must not stop with a connection suspended) */
+  atomic_bool stopping;
 };
+
+static _Thread_local worker *current_worker; /* the server thread running now, if any */
 
 /* Per-request state, kept in libmicrohttpd's con_cls between callbacks; a
  * tea_http_deferred is one of these. */
@@ -34,6 +62,7 @@ typedef struct pending {
   size_t len, cap;
   bool too_big;
   tea_http_server *server;
+  worker *worker; /* the thread whose daemon has the connection */
   struct MHD_Connection *conn;
   tea_http_finish finish; /* set while the answer is deferred */
   void *finish_ctx;
@@ -42,28 +71,24 @@ typedef struct pending {
 tea_http_deferred *tea_http_defer(const tea_http_request *req, tea_http_finish finish, void *ctx) {
   pending *p = req->pending;
   if (!p || p->finish || !finish) return NULL;
-  tea_http_server *s = p->server;
-  pthread_mutex_lock(&s->park_lock);
-  bool ok = !s->stopping;
-  if (ok) s->parked++;
-  pthread_mutex_unlock(&s->park_lock);
-  if (!ok) return NULL;
+  if (atomic_load(&p->server->stopping)) return NULL;
+  atomic_fetch_add(&p->worker->parked, 1);
   p->finish = finish;
   p->finish_ctx = ctx;
   /* suspended here, inside the handler (the one safe place), so that a
-     resume from another thread can never come first */
+     resume can never come first */
   MHD_suspend_connection(p->conn);
   return (tea_http_deferred *)p;
 }
 
 void tea_http_resume(tea_http_deferred *d) {
   pending *p = (pending *)d;
-  tea_http_server *s = p->server;
-  /* from here on a server thread may finish and free p: read nothing after */
+  worker *w = p->worker;
+  /* from another thread, p may be finished and freed as soon as this
+     returns: read nothing after (the daemon's wake-up channel tells the
+     owning thread; on that thread the next loop turn answers it) */
   MHD_resume_connection(p->conn);
-  pthread_mutex_lock(&s->park_lock);
-  if (--s->parked == 0) pthread_cond_broadcast(&s->park_done);
-  pthread_mutex_unlock(&s->park_lock);
+  atomic_fetch_sub(&w->parked, 1);
 }
 
 const char *tea_http_query(const tea_http_request *req, const char *name) {
@@ -170,6 +195,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     p = calloc(1, sizeof *p);
     if (!p) return MHD_NO;
     p->server = s;
+    p->worker = current_worker;
     p->conn = conn;
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > s->max_body) p->too_big = true;
@@ -212,7 +238,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     tea_http_problem(&resp, 413, "Content Too Large", "the request body is over %zu bytes",
                      s->max_body);
   } else {
-    tea_http_request req = {method, url, p->body, p->len, conn, p};
+    tea_http_request req = {method, url, p->body, p->len, conn, p, p->worker->index};
+    p->worker->handled++;
     s->handler(s->user, &req, &resp);
     if (p->finish) return MHD_YES; /* deferred: parked until tea_http_resume */
     if (resp.status < 100 || resp.status > 599)
@@ -241,6 +268,56 @@ static void quiet_log(void *cls, const char *fmt, va_list ap) {
   (void)ap; /* bad requests are answered, not logged to stderr */
 }
 
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  tea_http_server *s = w->server;
+  current_worker = w;
+  bool busy = false;
+  for (;;) {
+    unsigned parked = atomic_load(&w->parked);
+    if (!parked && atomic_load(&s->stopping)) break;
+    unsigned long before = w->handled;
+    /* right after a busy turn, only look at what is ready; otherwise wait
+       for the network or a resumed request (a bounded time, to notice
+       tea_http_stop) */
+    MHD_run_wait(w->daemon, busy ? 0 : 50);
+    parked = atomic_load(&w->parked);
+    busy = false;
+    if (parked && s->idle) {
+      if (w->handled == before || parked >= PARKED_MAX) s->idle(s->user, w->index);
+      else busy = true; /* more may be ready: take it first, the batch grows */
+    }
+  }
+  return NULL;
+}
+
+/* One listening socket for every thread's daemon (each gets its own
+ * descriptor of it, which it closes when it stops). */
+static int listen_on(const struct sockaddr_in *sa, unsigned backlog) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); /* restart while old ones linger */
+  if (bind(fd, (const struct sockaddr *)sa, sizeof *sa) != 0 || listen(fd, (int)backlog) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+static void stop_workers(tea_http_server *s) {
+  atomic_store(&s->stopping, true);
+  for (unsigned i = 0; i < s->nworkers; i++)
+    if (s->workers[i].running) pthread_join(s->workers[i].thread, NULL);
+  for (unsigned i = 0; i < s->nworkers; i++)
+    if (s->workers[i].daemon) MHD_stop_daemon(s->workers[i].daemon);
+  if (s->listen_fd >= 0) close(s->listen_fd);
+  free(s->workers);
+  free(s);
+}
+
 tea_code tea_http_start(const tea_http_config *config, tea_http_handler handler, void *user,
                         tea_http_server **out, tea_error *err) {
   *out = NULL;
@@ -249,7 +326,7 @@ tea_code tea_http_start(const tea_http_config *config, tea_http_handler handler,
   if (!c.max_body) c.max_body = 1 << 20;
   if (!c.threads) c.threads = 2;
   if (!c.timeout_s) c.timeout_s = 30;
-  if (!c.max_connections) c.max_connections = 1024;
+  if (!c.max_connections) c.max_connections = TEA_HTTP_SELECT_MAX;
   struct sockaddr_in sa;
   memset(&sa, 0, sizeof sa);
   sa.sin_family = AF_INET;
@@ -257,43 +334,71 @@ tea_code tea_http_start(const tea_http_config *config, tea_http_handler handler,
   if (inet_pton(AF_INET, c.bind, &sa.sin_addr) != 1)
     return tea_fail(err, TEA_ERR_ARG, "bad bind address \"%s\" (an IPv4 address)", c.bind);
   tea_http_server *s = calloc(1, sizeof *s);
-  if (!s) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  worker *ws = calloc(c.threads, sizeof *ws);
+  if (!s || !ws) {
+    free(s);
+    free(ws);
+    return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  }
+  s->workers = ws;
+  s->nworkers = c.threads;
   s->handler = handler;
+  s->idle = c.idle;
   s->user = user;
   s->max_body = c.max_body;
-  pthread_mutex_init(&s->park_lock, NULL);
-  pthread_cond_init(&s->park_done, NULL);
-  /* poll(2), not epoll: parking a request (tea_http_defer) takes its socket
-     out of an epoll set and back in, two system calls per request that poll
-     does not pay; measured in docs/performance.md, poll is no slower for the
-     static answer either, up to the default connection limit */
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
-                   MHD_ALLOW_SUSPEND_RESUME;
+  s->listen_fd = listen_on(&sa, c.max_connections);
+  if (s->listen_fd < 0) {
+    int e = errno;
+    stop_workers(s);
+    return tea_fail(err, TEA_ERR_IO, "cannot listen on %s:%u: %s", c.bind, c.port, strerror(e));
+  }
+  struct sockaddr_in bound;
+  socklen_t blen = sizeof bound;
+  s->port = getsockname(s->listen_fd, (struct sockaddr *)&bound, &blen) == 0 ? ntohs(bound.sin_port) : c.port;
+  /* select(2) unless the connection limit needs descriptors past its reach,
+     then epoll: parking a request (tea_http_defer) takes its socket out of an
+     epoll set and back in, two system calls per request that select does not
+     pay (docs/performance.md). (libmicrohttpd offers poll(2) only with its
+     own threads, which would hide when a thread runs out of work.) */
+  unsigned flags = MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+  if (c.max_connections > TEA_HTTP_SELECT_MAX) flags |= MHD_USE_EPOLL;
   bool tls = c.tls_cert_pem && c.tls_key_pem;
   if (tls) flags |= MHD_USE_TLS;
-  /* one option array (libmicrohttpd is loaded on demand, see mhd_dl.c) */
-  struct MHD_OptionItem opts[] = {
-      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)quiet_log, NULL},
-      {MHD_OPTION_SOCK_ADDR, 0, &sa},
-      {MHD_OPTION_THREAD_POOL_SIZE, c.threads, NULL},
-      {MHD_OPTION_CONNECTION_TIMEOUT, c.timeout_s, NULL},
-      {MHD_OPTION_CONNECTION_LIMIT, c.max_connections, NULL},
-      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
-      {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)c.tls_cert_pem},
-      {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)c.tls_key_pem},
-      {MHD_OPTION_END, 0, NULL},
-  };
-  s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
-                               MHD_OPTION_END);
-  if (!s->daemon) {
-    pthread_mutex_destroy(&s->park_lock);
-    pthread_cond_destroy(&s->park_done);
-    free(s);
-    return tea_fail(err, TEA_ERR_IO, "cannot listen on %s:%u (in use, or TLS setup failed)", c.bind,
-                    c.port);
+  unsigned per_thread = c.max_connections / c.threads ? c.max_connections / c.threads : 1;
+  for (unsigned i = 0; i < c.threads; i++) {
+    worker *w = &ws[i];
+    w->server = s;
+    w->index = i;
+    int fd = dup(s->listen_fd);
+    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    /* one option array (libmicrohttpd is loaded on demand, see mhd_dl.c) */
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)quiet_log, NULL},
+        {MHD_OPTION_LISTEN_SOCKET, fd, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, c.timeout_s, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, per_thread, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+        {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)c.tls_cert_pem},
+        {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)c.tls_key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    w->daemon = fd < 0 ? NULL
+                       : MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
+                                          MHD_OPTION_END);
+    if (!w->daemon) {
+      if (fd >= 0) close(fd);
+      stop_workers(s);
+      return tea_fail(err, TEA_ERR_IO, "cannot serve on %s:%u (TLS setup failed, or out of resources)",
+                      c.bind, c.port);
+    }
   }
-  const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-  s->port = info ? info->port : c.port;
+  for (unsigned i = 0; i < c.threads; i++) {
+    if (pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0) {
+      stop_workers(s);
+      return tea_fail(err, TEA_ERR_NOMEM, "cannot start the HTTP threads");
+    }
+    ws[i].running = true;
+  }
   *out = s;
   return TEA_OK;
 }
@@ -302,12 +407,7 @@ uint16_t tea_http_port(const tea_http_server *s) { return s->port; }
 
 void tea_http_stop(tea_http_server *s) {
   if (!s) return;
-  pthread_mutex_lock(&s->park_lock);
-  s->stopping = true; /* no new deferrals: handlers answer at once */
-  while (s->parked) pthread_cond_wait(&s->park_done, &s->park_lock);
-  pthread_mutex_unlock(&s->park_lock);
-  MHD_stop_daemon(s->daemon); /* waits for the worker threads */
-  pthread_mutex_destroy(&s->park_lock);
-  pthread_cond_destroy(&s->park_done);
-  free(s);
+  /* each thread ends once what it parked has been resumed (handlers answer
+     at once from now on), then the daemons stop */
+  stop_workers(s);
 }

@@ -68,18 +68,13 @@ struct tea_node {
     size_t len;
   } transcripts[TEA_NODE_TRANSCRIPTS];
   size_t transcript_next;
-  /* receipts.c: the receipt signer thread, its queue, and the chain's head
-     (the signer's alone once it runs) */
+  /* receipts.c: the receipt chain (its head under chain_lock) and, per HTTP
+     thread, the receipts waiting for that thread's next signing round */
   int receipt_fd; /* STATE/receipts.log, open while the node runs */
-  pthread_t signer;
-  bool signer_running;
-  pthread_mutex_t sign_lock;
-  pthread_cond_t sign_wake; /* the signer: work, or stop */
-  pthread_cond_t sign_sync; /* node_receipt_issue's waiters */
-  struct node_receipt_job *sign_head, *sign_tail;
-  size_t sign_len;
-  bool sign_stop;
-  uint64_t receipt_batches, receipt_batched; /* under sign_lock, for /metrics */
+  pthread_mutex_t chain_lock;
+  struct node_receipt_queue *receipt_queues;
+  unsigned nreceipt_queues;
+  uint64_t receipt_batches, receipt_batched; /* under chain_lock, for /metrics */
   uint64_t receipt_seq;
   uint8_t receipt_prev[TEA_SHA256_LEN];
   node_metrics m;
@@ -144,24 +139,32 @@ void node_handle(void *user, const tea_http_request *req, tea_http_response *res
 tea_code node_pending_take(tea_node *n, uint8_t **out, size_t *len, tea_error *err);
 /* Queues a signed transaction for the committee (takes tx). */
 void node_pending_add(tea_node *n, uint8_t *tx, size_t len);
-/* receipts.c: the chain and the signer thread (started by load, ended by close) */
+/* receipts.c: the chain, and batch signing on the HTTP threads */
 tea_code node_receipts_load(tea_node *n, tea_error *err);
 void node_receipts_close(tea_node *n);
-/* A receipt for the signer: numbered, linked, recorded and signed in its next
- * round, then done(ctx, rc, err) is called on the signer thread. The job (and
- * r) must live until then. */
+/* One queue per HTTP thread (tea_node_start makes them). */
+tea_code node_receipt_queues(tea_node *n, unsigned workers, tea_error *err);
+/* A receipt to sign: numbered, linked, recorded and signed in a round, then
+ * done(ctx, rc, err) is called on the thread that signed it. The job (and r)
+ * must live until then. */
 typedef void (*node_receipt_done)(void *ctx, tea_code rc, const tea_error *err);
 typedef struct node_receipt_job {
   tea_receipt *r;
   node_receipt_done done;
   void *ctx;
-  /* the signer's */
+  /* the round's */
   struct node_receipt_job *next;
   tea_code rc;
   tea_error err;
 } node_receipt_job;
-void node_receipt_submit(tea_node *n, node_receipt_job *job);
-/* The same, waiting for the signature. */
+typedef struct node_receipt_queue {
+  node_receipt_job *head, *tail;
+} node_receipt_queue;
+/* Queues a receipt on HTTP thread `worker`'s queue; call on that thread (a
+ * handler). node_receipts_idle, tea_http's idle hook, signs the queue. */
+void node_receipt_park(tea_node *n, unsigned worker, node_receipt_job *job);
+void node_receipts_idle(void *user, unsigned worker);
+/* A round of one, here and now. */
 tea_code node_receipt_issue(tea_node *n, tea_receipt *r, tea_error *err);
 
 /* proposals.c: POST and GET /v1/ledger/proposals */

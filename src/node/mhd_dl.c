@@ -20,6 +20,7 @@ static struct {
   void (*destroy)(struct MHD_Response *);
   void (*suspend)(struct MHD_Connection *);
   void (*resume)(struct MHD_Connection *);
+  enum MHD_Result (*run_wait)(struct MHD_Daemon *, int32_t);
 } api;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int loaded;
@@ -42,6 +43,7 @@ static void load(void) {
   SYM(destroy, "MHD_destroy_response");
   SYM(suspend, "MHD_suspend_connection");
   SYM(resume, "MHD_resume_connection");
+  SYM(run_wait, "MHD_run_wait");
 #undef SYM
   loaded = 1;
 }
@@ -101,4 +103,8 @@ void MHD_suspend_connection(struct MHD_Connection *c) {
 
 void MHD_resume_connection(struct MHD_Connection *c) {
   if (ready()) api.resume(c);
+}
+
+enum MHD_Result MHD_run_wait(struct MHD_Daemon *d, int32_t millisec) {
+  return ready() ? api.run_wait(d, millisec) : MHD_NO;
 }

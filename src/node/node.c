@@ -151,8 +151,11 @@ tea_code tea_node_start(tea_node *n, tea_error *err) {
       .bind = n->cfg.bind,
       .port = n->cfg.port,
       .max_body = n->cfg.max_body,
-      .threads = n->cfg.threads,
+      .threads = n->cfg.threads ? n->cfg.threads : 2,
+      .idle = node_receipts_idle, /* receipts.c: batch signing */
   };
+  tea_code qrc = node_receipt_queues(n, hc.threads, err);
+  if (qrc != TEA_OK) return qrc;
   char *cert = NULL, *key = NULL;
   if (n->cfg.tls_cert[0] || n->cfg.tls_key[0]) {
     cert = read_text(n->cfg.tls_cert);

@@ -1,30 +1,29 @@
-/* The node's receipt chain and its signer.
+/* The node's receipt chain and its batch signing.
  *
  * Every receipt carries a sequence number and the previous receipt's hash, so
- * a node cannot quietly drop or reorder them. One thread, the signer, owns the
- * chain: it numbers and links the receipts queued since its last round,
- * records the new head in STATE/receipts.log (one write(2) per round, no fsync
- * on the request path: a power cut may lose the last few heads; the node then
- * continues from an older one, which verifiers see as a fork, not a gap), and
- * signs the whole round with one Ed25519 signature over a Merkle root
- * (tea_receipt_sign_batch_hashed). A receipt is handed back only once recorded and
- * signed.
+ * a node cannot quietly drop or reorder them. A round numbers and links the
+ * receipts it signs, records the new head in STATE/receipts.log (one write(2)
+ * per round, no fsync on the request path: a power cut may lose the last few
+ * heads; the node then continues from an older one, which verifiers see as a
+ * fork, not a gap), all under the chain lock, and then signs the whole round
+ * with one Ed25519 signature over a Merkle root
+ * (tea_receipt_sign_batch_hashed), outside it. A receipt is handed back only
+ * once recorded and signed.
  *
- * Why a thread of its own: a signature costs more than everything else in an
- * actor call together (docs/performance.md). With signing on the request
- * threads, a second call had to wait, asleep, for the first one's signature;
- * now the request threads queue the receipt, park the HTTP request
- * (tea_http_defer) and serve others meanwhile.
- *
- * When to sign: as soon as the signer is free (group commit). A lone call
- * waits for nothing; under load every receipt finished during one round's
- * signature goes into the next, so batches grow with the request rate by
- * themselves. Spacing rounds out on a timer was measured and dropped: with a
- * fixed number of clients, receipts held back for a bigger batch lower the
- * request rate more than the saved signatures raise it (docs/NOTES.md). */
+ * When to sign: a signature costs more than everything else in an actor call
+ * together (docs/performance.md), so each HTTP thread parks its calls'
+ * requests (tea_http_defer) and queues their receipts, and signs its queue
+ * when it has handled every request that was ready (tea_http's idle hook,
+ * node_receipts_idle). A busy thread keeps serving and its batch grows; an
+ * idle one signs at once, so a lone call waits for nothing; and no other
+ * thread is woken. Two earlier designs were measured and dropped
+ * (docs/NOTES.md): signing on the request thread, with later calls waiting
+ * asleep for the signature in progress; and one signer thread for the node,
+ * whose wake-ups and hand-offs cost more than the batches saved. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -39,13 +38,16 @@ static void log_path(const tea_node *n, char *out, size_t cap) {
   snprintf(out, cap, "%s/receipts.log", n->cfg.state_dir);
 }
 
-/* Numbers, links, records and signs one round. Runs on the signer thread
- * only, so the chain head needs no lock. */
+/* Numbers, links, records and signs one round (jobs linked by next). */
 static void sign_round(tea_node *n, node_receipt_job *jobs) {
   tea_receipt *rs[BATCH_MAX];
   uint8_t hashes[BATCH_MAX][TEA_SHA256_LEN];
   uint8_t recs[BATCH_MAX * RECORD];
   size_t count = 0;
+  tea_code rc = TEA_OK;
+  tea_error e;
+  tea_error_clear(&e);
+  pthread_mutex_lock(&n->chain_lock);
   uint64_t seq = n->receipt_seq;
   uint8_t head[TEA_SHA256_LEN];
   memcpy(head, n->receipt_prev, TEA_SHA256_LEN);
@@ -67,9 +69,6 @@ static void sign_round(tea_node *n, node_receipt_job *jobs) {
     rs[count++] = r;
     seq++;
   }
-  tea_code rc = TEA_OK;
-  tea_error e;
-  tea_error_clear(&e);
   if (count) {
     ssize_t w = write(n->receipt_fd, recs, count * RECORD);
     if (w != (ssize_t)(count * RECORD)) {
@@ -82,10 +81,14 @@ static void sign_round(tea_node *n, node_receipt_job *jobs) {
   if (rc == TEA_OK && count) {
     n->receipt_seq = seq;
     memcpy(n->receipt_prev, head, TEA_SHA256_LEN);
-    /* Once recorded, the receipts are issued: signing with a loaded key does
-       not fail, and if it ever did the chain shows a gap, never a fork. */
-    rc = tea_receipt_sign_batch_hashed(rs, (const uint8_t(*)[TEA_SHA256_LEN])hashes, count, &n->keys, &e);
+    n->receipt_batches++;
+    n->receipt_batched += count;
   }
+  pthread_mutex_unlock(&n->chain_lock);
+  /* Once recorded, the receipts are issued: signing with a loaded key does
+     not fail, and if it ever did the chain shows a gap, never a fork. */
+  if (rc == TEA_OK && count)
+    rc = tea_receipt_sign_batch_hashed(rs, (const uint8_t(*)[TEA_SHA256_LEN])hashes, count, &n->keys, &e);
   for (node_receipt_job *j = jobs, *next; j; j = next) {
     next = j->next; /* done() may free the job */
     if (j->rc == TEA_OK && rc != TEA_OK) {
@@ -94,35 +97,6 @@ static void sign_round(tea_node *n, node_receipt_job *jobs) {
     }
     j->done(j->ctx, j->rc, &j->err);
   }
-}
-
-static void *signer_main(void *arg) {
-  tea_node *n = arg;
-  pthread_mutex_lock(&n->sign_lock);
-  for (;;) {
-    if (!n->sign_head) {
-      if (n->sign_stop) break;
-      pthread_cond_wait(&n->sign_wake, &n->sign_lock);
-      continue;
-    }
-    node_receipt_job *batch = n->sign_head, *tail = batch;
-    size_t count = 1;
-    while (tail->next && count < BATCH_MAX) {
-      tail = tail->next;
-      count++;
-    }
-    n->sign_head = tail->next;
-    if (!n->sign_head) n->sign_tail = NULL;
-    tail->next = NULL;
-    n->sign_len -= count;
-    n->receipt_batches++;
-    n->receipt_batched += count;
-    pthread_mutex_unlock(&n->sign_lock);
-    sign_round(n, batch);
-    pthread_mutex_lock(&n->sign_lock);
-  }
-  pthread_mutex_unlock(&n->sign_lock);
-  return NULL;
 }
 
 tea_code node_receipts_load(tea_node *n, tea_error *err) {
@@ -154,71 +128,63 @@ tea_code node_receipts_load(tea_node *n, tea_error *err) {
     return rc;
   }
   n->receipt_fd = fd;
-  pthread_mutex_init(&n->sign_lock, NULL);
-  pthread_cond_init(&n->sign_wake, NULL);
-  pthread_cond_init(&n->sign_sync, NULL);
-  if (pthread_create(&n->signer, NULL, signer_main, n) != 0) {
-    node_receipts_close(n);
-    return tea_fail(err, TEA_ERR_NOMEM, "cannot start the receipt signer thread");
-  }
-  n->signer_running = true;
+  pthread_mutex_init(&n->chain_lock, NULL);
   return TEA_OK;
 }
 
 void node_receipts_close(tea_node *n) {
   if (n->receipt_fd < 0) return;
-  if (n->signer_running) { /* it signs what is queued, then ends */
-    pthread_mutex_lock(&n->sign_lock);
-    n->sign_stop = true;
-    pthread_cond_signal(&n->sign_wake);
-    pthread_mutex_unlock(&n->sign_lock);
-    pthread_join(n->signer, NULL);
-    n->signer_running = false;
-  }
   close(n->receipt_fd);
   n->receipt_fd = -1;
-  pthread_mutex_destroy(&n->sign_lock);
-  pthread_cond_destroy(&n->sign_wake);
-  pthread_cond_destroy(&n->sign_sync);
+  pthread_mutex_destroy(&n->chain_lock);
+  free(n->receipt_queues);
+  n->receipt_queues = NULL;
 }
 
-void node_receipt_submit(tea_node *n, node_receipt_job *job) {
+tea_code node_receipt_queues(tea_node *n, unsigned workers, tea_error *err) {
+  free(n->receipt_queues);
+  n->receipt_queues = calloc(workers, sizeof *n->receipt_queues);
+  n->nreceipt_queues = n->receipt_queues ? workers : 0;
+  return n->receipt_queues ? TEA_OK : tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+}
+
+void node_receipt_park(tea_node *n, unsigned worker, node_receipt_job *job) {
+  node_receipt_queue *q = &n->receipt_queues[worker];
   job->next = NULL;
-  pthread_mutex_lock(&n->sign_lock);
-  if (n->sign_tail) n->sign_tail->next = job;
-  else n->sign_head = job;
-  n->sign_tail = job;
-  n->sign_len++;
-  /* the signer sleeps only on an empty queue: otherwise it finds this job
-     when its round ends */
-  if (n->sign_len == 1) pthread_cond_signal(&n->sign_wake);
-  pthread_mutex_unlock(&n->sign_lock);
+  if (q->tail) q->tail->next = job;
+  else q->head = job;
+  q->tail = job;
+}
+
+void node_receipts_idle(void *user, unsigned worker) {
+  tea_node *n = user;
+  if (worker >= n->nreceipt_queues) return;
+  node_receipt_queue *q = &n->receipt_queues[worker];
+  while (q->head) { /* rounds of at most BATCH_MAX */
+    node_receipt_job *batch = q->head, *tail = batch;
+    for (size_t k = 1; tail->next && k < BATCH_MAX; k++) tail = tail->next;
+    q->head = tail->next;
+    if (!q->head) q->tail = NULL;
+    tail->next = NULL;
+    sign_round(n, batch);
+  }
 }
 
 typedef struct sync_wait {
-  tea_node *n;
-  bool done;
   tea_code rc;
   tea_error err;
 } sync_wait;
 
 static void sync_done(void *ctx, tea_code rc, const tea_error *err) {
   sync_wait *w = ctx;
-  pthread_mutex_lock(&w->n->sign_lock);
   w->rc = rc;
   w->err = *err;
-  w->done = true;
-  pthread_cond_broadcast(&w->n->sign_sync);
-  pthread_mutex_unlock(&w->n->sign_lock);
 }
 
 tea_code node_receipt_issue(tea_node *n, tea_receipt *r, tea_error *err) {
-  sync_wait w = {.n = n};
+  sync_wait w = {.rc = TEA_OK};
   node_receipt_job job = {.r = r, .done = sync_done, .ctx = &w};
-  node_receipt_submit(n, &job);
-  pthread_mutex_lock(&n->sign_lock);
-  while (!w.done) pthread_cond_wait(&n->sign_sync, &n->sign_lock);
-  pthread_mutex_unlock(&n->sign_lock);
+  sign_round(n, &job);
   if (w.rc != TEA_OK && err) *err = w.err;
   return w.rc;
 }

@@ -52,7 +52,7 @@ check "the committee's genesis goes into etcd (under the ledger's key prefix)" \
 "$TN" actor keygen -o dev.seed >dev.out 2>&1
 issuer=$(sed -n 's/.*hex (for ledger records): *//p' dev.out)
 cid=$("$TN" actor sign "$ACTORS/hello.wasm" -o hello.wasm --key dev.seed --name hello --cap tea:log | tail -n 1)
-nbase=$(free_port $((41000 + $$ % 15000)) 3)
+nbase=$(free_port $((26900 + $$ % 1500)) 3)
 url() { echo "http://127.0.0.1:$((nbase + $1))"; }
 
 check "teanode init --ledger etcd://... refuses a member without a port, with the reason" \

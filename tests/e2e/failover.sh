@@ -15,7 +15,7 @@ work=$(mktemp -d /tmp/tea-failover.XXXXXX)
 pids=""
 trap 'for p in $pids; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT INT TERM
 cd "$work" || exit 1
-p1=$(free_port $((41000 + $$ % 9000)))
+p1=$(free_port $((23700 + $$ % 1500)))
 p2=$((p1 + 1))
 . "$root/scripts/lib/one_node.sh"
 one_node_network a "$p1" b "$p2"

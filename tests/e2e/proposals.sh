@@ -17,7 +17,7 @@ pid=""
 pid2=""
 trap 'for p in $pid $pid2; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT INT TERM
 cd "$work" || exit 1
-port=$(free_port $((32000 + $$ % 8000)))
+port=$(free_port $((25300 + $$ % 1500)))
 url="http://127.0.0.1:$port"
 
 for i in 1 2 3; do "$TN" ledger keygen --out "c$i.key" >"c$i.pub"; done

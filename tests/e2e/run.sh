@@ -26,7 +26,7 @@ pid=""
 stop_node() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=""; }
 trap 'stop_node; [ -n "${E2E_KEEP:-}" ] || rm -rf "$work"' EXIT INT TERM
 cd "$work" || exit 1
-port=$(free_port $((40000 + $$ % 20000)))
+port=$(free_port $((22100 + $$ % 1500)))
 url="http://127.0.0.1:$port"
 
 ACTORS="$build/actors"

@@ -13,7 +13,7 @@ work=$(mktemp -d /tmp/tea-e2e-tpm.XXXXXX)
 pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; [ -n "${E2E_KEEP:-}" ] || rm -rf "$work"' EXIT INT TERM
 cd "$work" || exit 1
-base=$(free_port $((41000 + $$ % 15000)) 3)
+base=$(free_port $((30100 + $$ % 800)) 3)
 tpm_port=$base
 a=$((base + 2))
 b=$((base + 3))

@@ -68,8 +68,10 @@ static long request(uint16_t port, const char *path, const char *body, size_t bo
   return code;
 }
 
+static unsigned test_max_connections;
+
 static tea_http_server *start(size_t max_body) {
-  tea_http_config cfg = {.max_body = max_body};
+  tea_http_config cfg = {.max_body = max_body, .max_connections = test_max_connections};
   tea_http_server *s;
   tea_error err;
   assert_int_equal(tea_http_start(&cfg, echo, NULL, &s, &err), TEA_OK);
@@ -188,10 +190,13 @@ static void resume_all(void) {
   for (size_t i = 0; i < n; i++) tea_http_resume(d[i]);
 }
 
+/* The tests run with select (the default) and with epoll (a connection limit
+ * past TEA_HTTP_SELECT_MAX): test_max_connections. */
+
 static tea_http_server *start_deferring(void) {
   park.finished = park.finished_without_answer = 0;
   park.nparked = 0;
-  tea_http_config cfg = {.max_body = 1024};
+  tea_http_config cfg = {.max_body = 1024, .max_connections = test_max_connections};
   tea_http_server *s;
   tea_error err;
   assert_int_equal(tea_http_start(&cfg, deferring, NULL, &s, &err), TEA_OK);
@@ -297,15 +302,124 @@ static void test_client_gone_while_parked(void **state) {
   assert_int_equal(park.finished, 1);
 }
 
+/* ---- the idle hook: deferred work finished in batches on the server thread ---- */
+
+static struct {
+  pthread_mutex_t lock;
+  tea_http_deferred *parked[4][PARK_MAX]; /* per server thread */
+  size_t nparked[4];
+  pthread_t parked_on[4];
+  int rounds, resumed, wrong_thread;
+} batch = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void batching(void *user, const tea_http_request *req, tea_http_response *resp) {
+  (void)user;
+  later *l = calloc(1, sizeof *l);
+  snprintf(l->path, sizeof l->path, "%s", req->path);
+  tea_http_deferred *d = tea_http_defer(req, finish_later, l);
+  if (!d) {
+    finish_later(l, resp);
+    return;
+  }
+  assert_true(req->worker < 4);
+  pthread_mutex_lock(&batch.lock);
+  batch.parked[req->worker][batch.nparked[req->worker]++] = d;
+  batch.parked_on[req->worker] = pthread_self();
+  pthread_mutex_unlock(&batch.lock);
+}
+
+static void batch_idle(void *user, unsigned worker) {
+  (void)user;
+  pthread_mutex_lock(&batch.lock);
+  size_t n = batch.nparked[worker];
+  tea_http_deferred *d[PARK_MAX];
+  memcpy(d, batch.parked[worker], n * sizeof *d);
+  batch.nparked[worker] = 0;
+  if (n) batch.rounds++;
+  batch.resumed += (int)n;
+  if (n && !pthread_equal(batch.parked_on[worker], pthread_self())) batch.wrong_thread++;
+  pthread_mutex_unlock(&batch.lock);
+  for (size_t i = 0; i < n; i++) tea_http_resume(d[i]);
+}
+
+static void test_idle_hook_finishes_parked_requests(void **state) {
+  (void)state;
+  park.finished = park.finished_without_answer = 0;
+  memset(batch.nparked, 0, sizeof batch.nparked);
+  batch.rounds = batch.resumed = batch.wrong_thread = 0;
+  tea_http_config cfg = {.max_body = 1024, .threads = 2, .idle = batch_idle,
+                         .max_connections = test_max_connections};
+  tea_http_server *s;
+  tea_error err;
+  assert_int_equal(tea_http_start(&cfg, batching, NULL, &s, &err), TEA_OK);
+  enum { N = 24 };
+  client cs[N];
+  pthread_t th[N];
+  for (int i = 0; i < N; i++) {
+    cs[i] = (client){.port = tea_http_port(s)};
+    snprintf(cs[i].path, sizeof cs[i].path, "/b/%d", i);
+    pthread_create(&th[i], NULL, client_main, &cs[i]);
+  }
+  for (int i = 0; i < N; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(cs[i].status, 200);
+    char want[64];
+    snprintf(want, sizeof want, "later /b/%d", i);
+    assert_string_equal(cs[i].b.data, want);
+  }
+  tea_http_stop(s);
+  assert_int_equal(batch.resumed, N);          /* every one went through the hook */
+  assert_true(batch.rounds >= 1 && batch.rounds <= N);
+  assert_int_equal(batch.wrong_thread, 0);     /* on the thread that parked it */
+  assert_int_equal(park.finished, N);
+  assert_int_equal(park.finished_without_answer, 0);
+}
+
+/* An idle server does not spin: a thread with nothing to do waits. */
+static void test_idle_server_sleeps(void **state) {
+  (void)state;
+  tea_http_config cfg = {.threads = 2, .idle = batch_idle, .max_connections = test_max_connections};
+  tea_http_server *s;
+  tea_error err;
+  assert_int_equal(tea_http_start(&cfg, batching, NULL, &s, &err), TEA_OK);
+  struct timespec c0, c1;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+  usleep(300 * 1000);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+  double cpu_ms = (double)(c1.tv_sec - c0.tv_sec) * 1e3 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e6;
+  tea_http_stop(s);
+  if (cpu_ms > 60) fail_msg("an idle server used %.1f ms of CPU in 300 ms", cpu_ms);
+}
+
+static int use_select(void **state) {
+  (void)state;
+  test_max_connections = 0;
+  return 0;
+}
+
+static int use_epoll(void **state) {
+  (void)state;
+  test_max_connections = TEA_HTTP_SELECT_MAX + 100;
+  return 0;
+}
+
 int main(void) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_get_and_post_reach_the_handler),
       cmocka_unit_test(test_oversized_body_is_refused),
       cmocka_unit_test(test_malformed_request_then_still_serving),
-      cmocka_unit_test(test_deferred_answers_come_back_from_another_thread),
-      cmocka_unit_test(test_stop_waits_for_parked_requests),
-      cmocka_unit_test(test_client_gone_while_parked),
+      cmocka_unit_test_setup(test_deferred_answers_come_back_from_another_thread, use_select),
+      cmocka_unit_test_setup(test_stop_waits_for_parked_requests, use_select),
+      cmocka_unit_test_setup(test_client_gone_while_parked, use_select),
+      cmocka_unit_test_setup(test_idle_hook_finishes_parked_requests, use_select),
+      cmocka_unit_test_setup(test_idle_server_sleeps, use_select),
+      cmocka_unit_test_setup(test_get_and_post_reach_the_handler, use_epoll),
+      cmocka_unit_test_setup(test_deferred_answers_come_back_from_another_thread, use_epoll),
+      cmocka_unit_test_setup(test_stop_waits_for_parked_requests, use_epoll),
+      cmocka_unit_test_setup(test_client_gone_while_parked, use_epoll),
+      cmocka_unit_test_setup(test_idle_hook_finishes_parked_requests, use_epoll),
+      cmocka_unit_test_setup(test_idle_server_sleeps, use_epoll),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   curl_global_cleanup();
