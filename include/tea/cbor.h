@@ -67,6 +67,9 @@ typedef struct tea_cbor_enc {
 } tea_cbor_enc;
 
 void tea_cbor_enc_init(tea_cbor_enc *e);
+/* The head of an item (major type 0-7 and its argument) in the shortest form,
+ * into out; returns its length (1, 2, 3, 5 or 9). For splicing encoded items. */
+size_t tea_cbor_head(uint8_t out[9], unsigned major, uint64_t value);
 /* Output larger than limit bytes fails with TEA_ERR_LIMIT. */
 void tea_cbor_enc_set_limit(tea_cbor_enc *e, size_t limit);
 /* Makes room for n more bytes at once (one allocation instead of several

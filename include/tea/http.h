@@ -51,6 +51,8 @@ bool tea_http_set_body(tea_http_response *resp, const char *content_type, const 
                        size_t len);
 /* Adds a response header (a copy of value; names over 47 bytes are refused). */
 bool tea_http_add_header(tea_http_response *resp, const char *name, const char *value);
+/* The same, taking over value (malloc'd; freed here if it cannot be added). */
+bool tea_http_take_header(tea_http_response *resp, const char *name, char *value);
 
 typedef void (*tea_http_handler)(void *user, const tea_http_request *req, tea_http_response *resp);
 

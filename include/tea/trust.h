@@ -458,6 +458,22 @@ void tea_receipt_free(tea_receipt *r);
  * receipt's prev holds and what an attached quote's qualifying data is. */
 tea_code tea_receipt_hash(const tea_receipt *r, uint8_t out[TEA_SHA256_LEN], tea_error *err);
 tea_code tea_receipt_sign(tea_receipt *r, const tea_node_keys *keys, tea_error *err);
+/* The receipt hash, keeping the encoding it covers: a node hashes each receipt to
+ * chain and sign it and then sends it whole, and the whole encoding is that body
+ * with the signature and path put in (tea_receipt_encode_kept) rather than a
+ * second encoding. The receipt's body fields must not change in between. */
+typedef struct tea_receipt_kept {
+  uint8_t *body; /* the body's CBOR (malloc'd) */
+  size_t len;
+  size_t pairs, at_sig, at_path; /* where its pairs start, where "sig" and "path" go */
+} tea_receipt_kept;
+tea_code tea_receipt_hash_keep(const tea_receipt *r, uint8_t out[TEA_SHA256_LEN], tea_receipt_kept *kept,
+                               tea_error *err);
+/* Exactly tea_receipt_encode's bytes; falls back to it when nothing is kept or a
+ * quote is attached. */
+tea_code tea_receipt_encode_kept(const tea_receipt *r, const tea_receipt_kept *kept, uint8_t **out,
+                                 size_t *out_len, tea_error *err);
+void tea_receipt_kept_free(tea_receipt_kept *kept);
 /* Signs n receipts with one signature: over the root of a Merkle tree whose leaves are
  * their hashes (inner nodes: SHA-256 over a domain tag and the two children; an odd
  * node is carried up unchanged). Each receipt gets the signature and its path. A

@@ -236,16 +236,21 @@ tea_code tea_cbor_enc_reserve(tea_cbor_enc *e, size_t n) {
   return e->err.code ? e->err.code : enc_reserve(e, n);
 }
 
+size_t tea_cbor_head(uint8_t out[9], unsigned major, uint64_t v) {
+  size_t n;
+  uint8_t mt = (uint8_t)((major & 7) << 5);
+  if (v < 24) { out[0] = mt | (uint8_t)v; n = 1; }
+  else if (v <= 0xff) { out[0] = mt | 24; n = 2; }
+  else if (v <= 0xffff) { out[0] = mt | 25; n = 3; }
+  else if (v <= 0xffffffffull) { out[0] = mt | 26; n = 5; }
+  else { out[0] = mt | 27; n = 9; }
+  for (size_t i = 1; i < n; i++) out[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+  return n;
+}
+
 static tea_code enc_head(tea_cbor_enc *e, unsigned major, uint64_t v) {
   uint8_t tmp[9];
-  size_t n;
-  uint8_t mt = (uint8_t)(major << 5);
-  if (v < 24) { tmp[0] = mt | (uint8_t)v; n = 1; }
-  else if (v <= 0xff) { tmp[0] = mt | 24; n = 2; }
-  else if (v <= 0xffff) { tmp[0] = mt | 25; n = 3; }
-  else if (v <= 0xffffffffull) { tmp[0] = mt | 26; n = 5; }
-  else { tmp[0] = mt | 27; n = 9; }
-  for (size_t i = 1; i < n; i++) tmp[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+  size_t n = tea_cbor_head(tmp, major, v);
   if (enc_reserve(e, n)) return e->err.code;
   memcpy(e->buf + e->len, tmp, n);
   e->len += n;

@@ -291,13 +291,10 @@ static void finish_call(void *ctx, tea_http_response *resp) {
   uint8_t *enc = NULL;
   size_t enc_len = 0;
   tea_code rc = call->rc;
-  if (rc == TEA_OK && resp) rc = tea_receipt_encode(r, &enc, &enc_len, &call->err);
+  if (rc == TEA_OK && resp) rc = tea_receipt_encode_kept(r, &call->job.kept, &enc, &enc_len, &call->err);
+  tea_receipt_kept_free(&call->job.kept);
   if (rc == TEA_OK && resp) {
-    char *b64 = tea_base64url_encode(enc, enc_len);
-    if (b64) {
-      tea_http_add_header(resp, "Tea-Receipt", b64);
-      free(b64);
-    }
+    tea_http_take_header(resp, "Tea-Receipt", tea_base64url_encode(enc, enc_len));
     tea_http_add_header(resp, "Tea-Request-Id", r->request);
   }
   free(enc);

@@ -113,15 +113,19 @@ bool tea_http_set_body(tea_http_response *resp, const char *content_type, const 
   return true;
 }
 
-bool tea_http_add_header(tea_http_response *resp, const char *name, const char *value) {
-  if (resp->nheaders == TEA_HTTP_MAX_HEADERS) return false;
-  if (strlen(name) >= sizeof resp->headers[0].name) return false;
-  char *v = strdup(value);
-  if (!v) return false;
+bool tea_http_take_header(tea_http_response *resp, const char *name, char *value) {
+  if (!value || resp->nheaders == TEA_HTTP_MAX_HEADERS || strlen(name) >= sizeof resp->headers[0].name) {
+    free(value);
+    return false;
+  }
   strcpy(resp->headers[resp->nheaders].name, name);
-  resp->headers[resp->nheaders].value = v;
+  resp->headers[resp->nheaders].value = value;
   resp->nheaders++;
   return true;
+}
+
+bool tea_http_add_header(tea_http_response *resp, const char *name, const char *value) {
+  return tea_http_take_header(resp, name, strdup(value));
 }
 
 /* JSON string escaping for the problem body (titles and details are ours,
@@ -219,7 +223,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
       return MHD_YES;
     }
     if (p->len + n > p->cap) {
-      size_t cap = p->cap ? p->cap : 4096;
+      size_t cap = p->cap ? p->cap : 256; /* most bodies are small: no 4 KiB for 3 bytes */
       while (cap < p->len + n) cap *= 2;
       uint8_t *b = realloc(p->body, cap);
       if (!b) {

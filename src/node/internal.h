@@ -156,6 +156,7 @@ typedef struct node_receipt_job {
   struct node_receipt_job *next;
   tea_code rc;
   tea_error err;
+  tea_receipt_kept kept; /* the hashed body, for tea_receipt_encode_kept; the owner frees it */
 } node_receipt_job;
 typedef struct node_receipt_queue {
   node_receipt_job *head, *tail;

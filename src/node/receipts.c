@@ -57,7 +57,8 @@ static void sign_round(tea_node *n, node_receipt_job *jobs) {
     r->seq = seq;
     memcpy(r->prev, head, TEA_SHA256_LEN);
     tea_error_clear(&j->err);
-    j->rc = tea_receipt_hash(r, head, &j->err);
+    tea_receipt_kept_free(&j->kept);
+    j->rc = tea_receipt_hash_keep(r, head, &j->kept, &j->err);
     if (j->rc != TEA_OK) { /* this one is left out; the chain goes on without it */
       memcpy(head, r->prev, TEA_SHA256_LEN);
       continue;
@@ -185,6 +186,7 @@ tea_code node_receipt_issue(tea_node *n, tea_receipt *r, tea_error *err) {
   sync_wait w = {.rc = TEA_OK};
   node_receipt_job job = {.r = r, .done = sync_done, .ctx = &w};
   sign_round(n, &job);
+  tea_receipt_kept_free(&job.kept);
   if (w.rc != TEA_OK && err) *err = w.err;
   return w.rc;
 }

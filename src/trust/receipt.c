@@ -22,15 +22,34 @@ void tea_receipt_free(tea_receipt *r) {
   r->has_quote = false;
 }
 
+static void put_sig(tea_cbor_enc *e, const tea_receipt *r) {
+  tea_cbor_put_cstr(e, "sig");
+  tea_cbor_put_bytes(e, r->sig, TEA_ED25519_SIG_LEN);
+}
+
+static void put_path(tea_cbor_enc *e, const tea_receipt *r, size_t npath) {
+  tea_cbor_put_cstr(e, "path");
+  tea_cbor_begin_array(e, npath);
+  for (size_t i = 0; i < npath; i++) tea_cbor_put_bytes(e, r->path[i], sizeof r->path[i]);
+  tea_cbor_end(e);
+}
+
+/* Where the pairs start in a body encoding, and where the whole encoding puts
+ * "sig" and "path" among them (tea_receipt_kept). */
+typedef struct body_marks {
+  size_t pairs, sig, path;
+} body_marks;
+
 /* The body (what the receipt hash covers) or, whole, the body with the signature, its
  * path and an attached quote (the encoding). */
-static void put_receipt(tea_cbor_enc *e, const tea_receipt *r, bool whole) {
+static void put_receipt(tea_cbor_enc *e, const tea_receipt *r, bool whole, body_marks *marks) {
   tea_cbor_enc_reserve(e, 1024); /* a receipt without a quote fits */
   size_t np = r->nproviders <= TEA_RECEIPT_MAX_PROVIDERS ? r->nproviders : 0;
   size_t nl = r->nonce_len <= sizeof r->nonce ? r->nonce_len : 0;
   size_t npath = whole && r->path_len <= TEA_RECEIPT_MAX_PATH ? r->path_len : 0;
   bool quote = whole && r->has_quote;
   tea_cbor_begin_map(e, BODY_FIELDS + (whole ? 1 : 0) + (npath ? 1 : 0) + (quote ? 1 : 0));
+  if (marks) marks->pairs = e->len;
   /* in canonical key order (shorter first, then bytewise), so the encoder has nothing
      to sort on the request path; it would sort them otherwise */
   tea_cbor_put_cstr(e, "v");
@@ -41,20 +60,14 @@ static void put_receipt(tea_cbor_enc *e, const tea_receipt *r, bool whole) {
   tea_cbor_put_cstr(e, r->cid);
   tea_cbor_put_cstr(e, "seq");
   tea_cbor_put_uint(e, r->seq);
-  if (whole) {
-    tea_cbor_put_cstr(e, "sig");
-    tea_cbor_put_bytes(e, r->sig, TEA_ED25519_SIG_LEN);
-  }
+  if (marks) marks->sig = e->len;
+  if (whole) put_sig(e, r);
   tea_cbor_put_cstr(e, "fuel");
   tea_cbor_put_uint(e, r->fuel);
   tea_cbor_put_cstr(e, "node");
   tea_cbor_put_bytes(e, r->node, TEA_ED25519_PK_LEN);
-  if (npath) {
-    tea_cbor_put_cstr(e, "path");
-    tea_cbor_begin_array(e, npath);
-    for (size_t i = 0; i < npath; i++) tea_cbor_put_bytes(e, r->path[i], sizeof r->path[i]);
-    tea_cbor_end(e);
-  }
+  if (marks) marks->path = e->len;
+  if (npath) put_path(e, r, npath);
   tea_cbor_put_cstr(e, "prev");
   tea_cbor_put_bytes(e, r->prev, TEA_SHA256_LEN);
   tea_cbor_put_cstr(e, "time");
@@ -97,19 +110,89 @@ static void put_receipt(tea_cbor_enc *e, const tea_receipt *r, bool whole) {
   tea_cbor_put_cstr(e, r->runtime_version);
 }
 
-tea_code tea_receipt_hash(const tea_receipt *r, uint8_t out[TEA_SHA256_LEN], tea_error *err) {
+/* The body's encoding and its marks. */
+static tea_code encode_body(const tea_receipt *r, uint8_t **buf, size_t *len, body_marks *marks,
+                            tea_error *err) {
   tea_cbor_enc e;
   tea_cbor_enc_init(&e);
-  put_receipt(&e, r, false);
+  put_receipt(&e, r, false, marks);
   tea_cbor_end(&e);
+  tea_code rc = tea_cbor_enc_finish(&e, buf, len, err);
+  tea_cbor_enc_free(&e);
+  return rc;
+}
+
+tea_code tea_receipt_hash(const tea_receipt *r, uint8_t out[TEA_SHA256_LEN], tea_error *err) {
+  tea_receipt_kept k = {0};
+  tea_code rc = tea_receipt_hash_keep(r, out, &k, err);
+  tea_receipt_kept_free(&k);
+  return rc;
+}
+
+tea_code tea_receipt_hash_keep(const tea_receipt *r, uint8_t out[TEA_SHA256_LEN], tea_receipt_kept *kept,
+                               tea_error *err) {
+  memset(kept, 0, sizeof *kept);
   uint8_t *buf;
   size_t len;
-  tea_code rc = tea_cbor_enc_finish(&e, &buf, &len, err);
-  tea_cbor_enc_free(&e);
+  body_marks m;
+  tea_code rc = encode_body(r, &buf, &len, &m, err);
   if (rc) return rc;
   rc = tea_trust_tagged_hash(RECEIPT_TAG, out, err, 1, buf, len);
-  free(buf);
-  return rc;
+  if (rc) {
+    free(buf);
+    return rc;
+  }
+  kept->body = buf;
+  kept->len = len;
+  kept->pairs = m.pairs;
+  kept->at_sig = m.sig;
+  kept->at_path = m.path;
+  return TEA_OK;
+}
+
+void tea_receipt_kept_free(tea_receipt_kept *k) {
+  free(k->body);
+  memset(k, 0, sizeof *k);
+}
+
+tea_code tea_receipt_encode_kept(const tea_receipt *r, const tea_receipt_kept *k, uint8_t **out,
+                                 size_t *out_len, tea_error *err) {
+  size_t npath = r->path_len;
+  if (!k->body || r->has_quote || npath > TEA_RECEIPT_MAX_PATH || k->pairs > k->at_sig ||
+      k->at_sig > k->at_path || k->at_path > k->len)
+    return tea_receipt_encode(r, out, out_len, err); /* nothing usable kept */
+  /* the pairs to put in: "sig" after "seq", "path" after "node" (canonical order) */
+  tea_cbor_enc e;
+  tea_cbor_enc_init(&e);
+  put_sig(&e, r);
+  size_t sig_end = e.len;
+  if (npath) put_path(&e, r, npath);
+  uint8_t *extra;
+  size_t extra_len;
+  tea_code rc = tea_cbor_enc_finish(&e, &extra, &extra_len, err);
+  tea_cbor_enc_free(&e);
+  if (rc) return rc;
+  uint8_t head[9];
+  size_t hl = tea_cbor_head(head, 5, BODY_FIELDS + 1 + (npath ? 1 : 0));
+  size_t total = hl + (k->len - k->pairs) + extra_len;
+  uint8_t *o = malloc(total);
+  if (!o) {
+    free(extra);
+    return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  }
+  size_t w = 0;
+#define PUT(p, n) (memcpy(o + w, (p), (n)), w += (n))
+  PUT(head, hl);
+  PUT(k->body + k->pairs, k->at_sig - k->pairs);
+  PUT(extra, sig_end);
+  PUT(k->body + k->at_sig, k->at_path - k->at_sig);
+  PUT(extra + sig_end, extra_len - sig_end);
+  PUT(k->body + k->at_path, k->len - k->at_path);
+#undef PUT
+  free(extra);
+  *out = o;
+  *out_len = total;
+  return TEA_OK;
 }
 
 tea_code tea_receipt_sign(tea_receipt *r, const tea_node_keys *keys, tea_error *err) {
@@ -137,7 +220,7 @@ tea_code tea_receipt_attach_quote(tea_receipt *r, tea_tpm *t, const tea_eventlog
 tea_code tea_receipt_encode(const tea_receipt *r, uint8_t **out, size_t *out_len, tea_error *err) {
   tea_cbor_enc e;
   tea_cbor_enc_init(&e);
-  put_receipt(&e, r, true);
+  put_receipt(&e, r, true, NULL);
   tea_cbor_end(&e);
   tea_code rc = tea_cbor_enc_finish(&e, out, out_len, err);
   tea_cbor_enc_free(&e);

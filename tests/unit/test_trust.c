@@ -791,6 +791,70 @@ static void test_receipt_batch(void **state) {
   assert_int_equal(tea_receipt_sign_batch(ptrs, 0, &f->keys, &err), TEA_ERR_ARG);
 }
 
+/* Keeping the hashed body and splicing the signature and path into it gives
+ * exactly tea_receipt_encode's bytes, for every batch position (paths of 0 to 3
+ * levels), any nonce and provider count; with a quote attached it falls back;
+ * the kept hash is the receipt hash. */
+static void test_receipt_encode_kept(void **state) {
+  fx *f = *state;
+  enum { N = 7 };
+  tea_receipt rs[N];
+  tea_receipt *ptrs[N];
+  tea_receipt_kept kept[N];
+  for (size_t i = 0; i < N; i++) {
+    make_receipt(f, &rs[i]);
+    rs[i].seq = 40 + i;
+    rs[i].nonce_len = i * 9;
+    rs[i].nproviders = i % 3;
+    memcpy(rs[i].node, f->keys.ed_pk, TEA_ED25519_PK_LEN);
+    ptrs[i] = &rs[i];
+  }
+  uint8_t h[N][TEA_SHA256_LEN];
+  for (size_t i = 0; i < N; i++) {
+    uint8_t plain[TEA_SHA256_LEN];
+    assert_int_equal(tea_receipt_hash_keep(&rs[i], h[i], &kept[i], NULL), TEA_OK);
+    assert_int_equal(tea_receipt_hash(&rs[i], plain, NULL), TEA_OK);
+    assert_memory_equal(plain, h[i], TEA_SHA256_LEN);
+  }
+  for (size_t n = 1; n <= N; n += 3) { /* batches of 1, 4 and 7: paths of 0, 2 and 3 levels */
+    assert_int_equal(tea_receipt_sign_batch_hashed(ptrs, (const uint8_t(*)[TEA_SHA256_LEN])h, n, &f->keys, NULL),
+                     TEA_OK);
+    for (size_t i = 0; i < n; i++) {
+      uint8_t *a, *b;
+      size_t al, bl;
+      assert_int_equal(tea_receipt_encode(&rs[i], &a, &al, NULL), TEA_OK);
+      assert_int_equal(tea_receipt_encode_kept(&rs[i], &kept[i], &b, &bl, NULL), TEA_OK);
+      assert_int_equal(al, bl);
+      assert_memory_equal(a, b, al);
+      free(a);
+      free(b);
+    }
+  }
+  /* nothing kept: the plain encoding */
+  tea_receipt_kept none = {0};
+  uint8_t *a, *b;
+  size_t al, bl;
+  assert_int_equal(tea_receipt_encode(&rs[0], &a, &al, NULL), TEA_OK);
+  assert_int_equal(tea_receipt_encode_kept(&rs[0], &none, &b, &bl, NULL), TEA_OK);
+  assert_int_equal(al, bl);
+  assert_memory_equal(a, b, al);
+  free(a);
+  free(b);
+  /* a quote attached: the plain encoding (the quote is not in the kept body) */
+  assert_int_equal(tea_receipt_attach_quote(&rs[1], f->tpm, &f->log, NULL), TEA_OK);
+  assert_int_equal(tea_receipt_encode(&rs[1], &a, &al, NULL), TEA_OK);
+  assert_int_equal(tea_receipt_encode_kept(&rs[1], &kept[1], &b, &bl, NULL), TEA_OK);
+  assert_int_equal(al, bl);
+  assert_memory_equal(a, b, al);
+  free(a);
+  free(b);
+  for (size_t i = 0; i < N; i++) {
+    tea_receipt_kept_free(&kept[i]);
+    assert_null(kept[i].body);
+    tea_receipt_free(&rs[i]);
+  }
+}
+
 /* A node that already hashed its receipts (its chain needs the hashes) signs
  * with them: the same signatures and paths as tea_receipt_sign_batch. A
  * receipt naming another node is refused; a wrong hash is refused (debug
@@ -1062,6 +1126,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_receipt_chain, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receipt_batch, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receipt_batch_hashed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_receipt_encode_kept, setup, teardown),
       cmocka_unit_test_setup_teardown(test_receipt_quote, setup, teardown),
       cmocka_unit_test_setup_teardown(test_seal, setup, teardown),
       cmocka_unit_test_setup_teardown(test_node_keys_file, setup, teardown),
