@@ -59,9 +59,12 @@ typedef void (*tea_http_handler)(void *user, const tea_http_request *req, tea_ht
 /* Deferred answers. A handler whose answer waits on other work (a batch
  * signature) calls tea_http_defer and returns without touching resp: the
  * connection is parked and the server thread moves on to other requests.
- * Later tea_http_resume(d) hands the request back, best from the same server
- * thread (in its idle hook, see tea_http_idle); from another thread it works
- * too, at the cost of waking that thread. The server then calls
+ * Later tea_http_resume(d) hands the request back, from the same server
+ * thread (in its idle hook, see tea_http_idle) to be answered in that thread's
+ * next turn; from another thread it works too, but the owning thread only
+ * notices at its next turn, within 50 ms when it has nothing else to do (no
+ * wake-up channel: libmicrohttpd has none for daemons it does not run
+ * itself). The server then calls
  * finish(ctx, resp) on the request's thread to fill the response and sends
  * it. finish runs exactly once: with resp NULL when the request ends without
  * an answer (the client went away), so that ctx can be released.

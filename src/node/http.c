@@ -85,8 +85,8 @@ void tea_http_resume(tea_http_deferred *d) {
   pending *p = (pending *)d;
   worker *w = p->worker;
   /* from another thread, p may be finished and freed as soon as this
-     returns: read nothing after (the daemon's wake-up channel tells the
-     owning thread; on that thread the next loop turn answers it) */
+     returns: read nothing after (the owning thread answers it at its next
+     loop turn) */
   MHD_resume_connection(p->conn);
   atomic_fetch_sub(&w->parked, 1);
 }
