@@ -1,6 +1,7 @@
 /* libFuzzer target: receipts (with attached quotes) and attestation evidence.
- * Properties: never crashes; a receipt that decodes re-encodes to exactly the input
- * and goes through every verification check against a small policy without error;
+ * Properties: never crashes; a receipt that decodes re-encodes to exactly the input,
+ * also when spliced from its kept hashed body (tea_receipt_encode_kept, whose hash is
+ * the receipt hash), and goes through every verification check against a small policy without error;
  * the same bytes as attestation evidence are judged (pass or fail) without error,
  * and never pass against a policy that registers no node. */
 #include <stdint.h>
@@ -38,6 +39,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (tea_receipt_encode(&r, &out, &n, &err) != TEA_OK) abort();
     if (n != size || memcmp(out, data, size) != 0) abort();
     free(out);
+    tea_receipt_kept k;
+    uint8_t h1[32], h2[32];
+    if (tea_receipt_hash_keep(&r, h1, &k, &err) != TEA_OK || tea_receipt_hash(&r, h2, &err) != TEA_OK) abort();
+    if (memcmp(h1, h2, 32) != 0) abort();
+    if (tea_receipt_encode_kept(&r, &k, &out, &n, &err) != TEA_OK) abort();
+    if (n != size || memcmp(out, data, size) != 0) abort();
+    free(out);
+    tea_receipt_kept_free(&k);
     tea_receipt_report rep;
     tea_receipt_verify_opts o = {.input = data, .input_len = size, .replay = replay, .prev = &r};
     if (tea_receipt_verify(&p, &r, &o, &rep, &err) != TEA_OK) abort();
