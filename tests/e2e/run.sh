@@ -6,7 +6,7 @@
 #         the trustless gateway (CAR and raw, teanode cas get --from);
 #         a restart keeps the node's identity, ledger and receipt chain
 #         structured (JSON line) logs; bounded load; batch signatures under load and
-#         concurrent calls each answered with their own verified receipt
+#         concurrent calls each answered with their own verified receipt; HTTPS
 # Usage: tests/e2e/run.sh BUILD_DIR
 set -u
 build=$(cd "${1:-build}" && pwd)
@@ -121,5 +121,31 @@ concurrent_ok() {
 }
 check "eight concurrent calls: each gets its own output and a verified receipt with its own sequence number" \
   concurrent_ok
+stop_node
+
+# TLS: the operator gives a certificate ([http] tls_cert, tls_key); the node then speaks HTTPS only
+tls_ok() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout tls.key -out tls.crt >openssl.log 2>&1 || return 1
+  printf '[http]\ntls_cert = %s\ntls_key = %s\n' "$PWD/tls.crt" "$PWD/tls.key" >>node/node.ini
+  start_https || return 1
+  curl -sf --cacert tls.crt "https://127.0.0.1:$port/v1/status" | grep -q '"status":"active"' || return 1
+  [ "$(code "$url/v1/status")" = 000 ] || return 1 # plain HTTP gets no answer
+  printf 'tls' >tin.txt
+  curl -sf --cacert tls.crt -D tls.h --data-binary @tin.txt "https://127.0.0.1:$port/v1/actors/hello/hello" >tout.txt || return 1
+  grep -qx "Hello, tls!" tout.txt || return 1
+  # the receipt header, base64url without padding, back to CBOR
+  b64=$(sed -n 's/^[Tt]ea-[Rr]eceipt: *//p' tls.h | tr -d '\r' | tr '_-' '/+')
+  while [ $((${#b64} % 4)) -ne 0 ]; do b64="$b64="; done
+  printf '%s' "$b64" | base64 -d >tls.cbor || return 1
+  "$TN" verify tls.cbor --ledger ledger --input tin.txt >vt.txt 2>&1 && grep -qx PASS vt.txt
+}
+start_https() {
+  "$TN" run --state node >>node.log 2>&1 &
+  pid=$!
+  for _ in $(seq 600); do curl -sf --cacert tls.crt "https://127.0.0.1:$port/v1/status" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+check "with [http] tls_cert and tls_key the node answers over HTTPS only: status, a call whose receipt verifies" tls_ok
 stop_node
 tap_finish

@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "tea/http.h"
 
@@ -64,10 +67,16 @@ static size_t collect(char *p, size_t size, size_t n, void *ud) {
   return size * n;
 }
 
+static bool use_https; /* request() speaks TLS (certificate not checked: it is made up here) */
+
 static long request(uint16_t port, const char *path, const char *body, size_t body_len, buf *out) {
   CURL *c = curl_easy_init();
   char url[256];
-  snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
+  snprintf(url, sizeof url, "%s://127.0.0.1:%u%s", use_https ? "https" : "http", port, path);
+  if (use_https) {
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
   memset(out, 0, sizeof *out);
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
@@ -413,6 +422,86 @@ static void test_idle_server_sleeps(void **state) {
   if (cpu_ms > 60) fail_msg("an idle server used %.1f ms of CPU in 300 ms", cpu_ms);
 }
 
+/* ---- TLS ---- */
+
+static char *bio_string(BIO *b) {
+  char *p;
+  long n = BIO_get_mem_data(b, &p);
+  char *s = malloc((size_t)n + 1);
+  memcpy(s, p, (size_t)n);
+  s[n] = 0;
+  return s;
+}
+
+/* A self-signed P-256 certificate and its key, PEM. */
+static void make_cert(char **cert, char **key) {
+  EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+  assert_non_null(k);
+  X509 *x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -60);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  X509_set_pubkey(x, k);
+  X509_NAME *nm = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1, 0);
+  X509_set_issuer_name(x, nm);
+  assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+  BIO *bc = BIO_new(BIO_s_mem()), *bk = BIO_new(BIO_s_mem());
+  assert_int_equal(PEM_write_bio_X509(bc, x), 1);
+  assert_int_equal(PEM_write_bio_PrivateKey(bk, k, NULL, NULL, 0, NULL, NULL), 1);
+  *cert = bio_string(bc);
+  *key = bio_string(bk);
+  BIO_free(bc);
+  BIO_free(bk);
+  X509_free(x);
+  EVP_PKEY_free(k);
+}
+
+/* With a certificate the server speaks only TLS: plain requests, deferred
+ * answers finished by the idle hook, and a bad request, all over HTTPS; a
+ * plain-HTTP request to it gets no answer. A certificate that is not one
+ * stops tea_http_start with an error. */
+static void test_tls(void **state) {
+  (void)state;
+  char *cert, *key;
+  make_cert(&cert, &key);
+  park.finished = park.finished_without_answer = 0;
+  memset(batch.nparked, 0, sizeof batch.nparked);
+  batch.rounds = batch.resumed = batch.wrong_thread = 0;
+  tea_http_config cfg = {.threads = 2, .idle = batch_idle, .tls_cert_pem = cert, .tls_key_pem = key,
+                         .max_connections = test_max_connections};
+  tea_http_server *s;
+  tea_error err;
+  assert_int_equal(tea_http_start(&cfg, batching, NULL, &s, &err), TEA_OK);
+  use_https = true;
+  enum { N = 6 };
+  client cs[N];
+  pthread_t th[N];
+  for (int i = 0; i < N; i++) {
+    cs[i] = (client){.port = tea_http_port(s)};
+    snprintf(cs[i].path, sizeof cs[i].path, "/tls/%d", i);
+    pthread_create(&th[i], NULL, client_main, &cs[i]);
+  }
+  for (int i = 0; i < N; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(cs[i].status, 200);
+    char want[64];
+    snprintf(want, sizeof want, "later /tls/%d", i);
+    assert_string_equal(cs[i].b.data, want);
+  }
+  use_https = false;
+  buf b;
+  assert_int_equal(request(tea_http_port(s), "/plain", NULL, 0, &b), 0); /* no HTTP answer */
+  tea_http_stop(s);
+  assert_int_equal(park.finished, N);
+  tea_http_config bad = {.tls_cert_pem = "not a certificate", .tls_key_pem = key};
+  assert_int_not_equal(tea_http_start(&bad, batching, NULL, &s, &err), TEA_OK);
+  assert_non_null(strstr(err.msg, "TLS"));
+  free(cert);
+  free(key);
+}
+
 static int use_select(void **state) {
   (void)state;
   test_max_connections = 0;
@@ -436,12 +525,14 @@ int main(void) {
       cmocka_unit_test_setup(test_client_gone_while_parked, use_select),
       cmocka_unit_test_setup(test_idle_hook_finishes_parked_requests, use_select),
       cmocka_unit_test_setup(test_idle_server_sleeps, use_select),
+      cmocka_unit_test_setup(test_tls, use_select),
       cmocka_unit_test_setup(test_get_and_post_reach_the_handler, use_epoll),
       cmocka_unit_test_setup(test_deferred_answers_come_back_from_another_thread, use_epoll),
       cmocka_unit_test_setup(test_stop_waits_for_parked_requests, use_epoll),
       cmocka_unit_test_setup(test_client_gone_while_parked, use_epoll),
       cmocka_unit_test_setup(test_idle_hook_finishes_parked_requests, use_epoll),
       cmocka_unit_test_setup(test_idle_server_sleeps, use_epoll),
+      cmocka_unit_test_setup(test_tls, use_epoll),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   curl_global_cleanup();
