@@ -17,6 +17,13 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 libs="-lcrypto -lm -ldl -lpthread $(pkg-config --libs libsodium jansson sqlite3)"
 
 echo "== the library (once)"
+# an object is rebuilt when its source changed, or when any header did (a header
+# that changes a struct's size must not leave objects compiled against the old one)
+stamp="$obj/.headers"
+if [ ! -f "$stamp" ] || [ -n "$(find "$root/include" "$root/src" -name '*.h' -newer "$stamp" | head -n 1)" ]; then
+  rm -f "$obj"/*.o
+  touch "$stamp"
+fi
 objs=""
 for src in "$root"/src/base/*.c "$root"/src/wasm/*.c "$root"/src/cas/*.c "$root"/src/trust/*.c \
            "$root"/src/ledger/*.c "$root"/src/host/*.c "$root"/src/providers/*.c; do
