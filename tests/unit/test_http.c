@@ -47,23 +47,23 @@ typedef struct buf {
   size_t hlen;
 } buf;
 
+/* appends what fits (NUL-terminated) to dst, which holds *len of cap bytes */
+static void append(char *dst, size_t *len, size_t cap, const char *p, size_t k) {
+  if (*len + k >= cap) k = cap - 1 - *len;
+  memcpy(dst + *len, p, k);
+  *len += k;
+  dst[*len] = 0;
+}
+
 static size_t collect_header(char *p, size_t size, size_t n, void *ud) {
   buf *b = ud;
-  size_t k = size * n;
-  if (b->hlen + k >= sizeof b->headers) k = sizeof b->headers - 1 - b->hlen;
-  memcpy(b->headers + b->hlen, p, k);
-  b->hlen += k;
-  b->headers[b->hlen] = 0;
+  append(b->headers, &b->hlen, sizeof b->headers, p, size * n);
   return size * n;
 }
 
 static size_t collect(char *p, size_t size, size_t n, void *ud) {
   buf *b = ud;
-  size_t k = size * n;
-  if (b->len + k >= sizeof b->data) k = sizeof b->data - 1 - b->len;
-  memcpy(b->data + b->len, p, k);
-  b->len += k;
-  b->data[b->len] = 0;
+  append(b->data, &b->len, sizeof b->data, p, size * n);
   return size * n;
 }
 
@@ -333,6 +333,27 @@ static void test_client_gone_while_parked(void **state) {
   assert_int_equal(park.finished, 1);
 }
 
+/* n clients at once, each POSTing to PREFIX/i; each must get 200 and
+ * "later PREFIX/i" (the deferring handlers' answer). */
+static void concurrent_laters(uint16_t port, const char *prefix, int n) {
+  client *cs = calloc((size_t)n, sizeof *cs);
+  pthread_t *th = calloc((size_t)n, sizeof *th);
+  for (int i = 0; i < n; i++) {
+    cs[i] = (client){.port = port};
+    snprintf(cs[i].path, sizeof cs[i].path, "%s/%d", prefix, i);
+    pthread_create(&th[i], NULL, client_main, &cs[i]);
+  }
+  for (int i = 0; i < n; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(cs[i].status, 200);
+    char want[80];
+    snprintf(want, sizeof want, "later %s/%d", prefix, i);
+    assert_string_equal(cs[i].b.data, want);
+  }
+  free(cs);
+  free(th);
+}
+
 /* ---- the idle hook: deferred work finished in batches on the server thread ---- */
 
 static struct {
@@ -384,20 +405,7 @@ static void test_idle_hook_finishes_parked_requests(void **state) {
   tea_error err;
   assert_int_equal(tea_http_start(&cfg, batching, NULL, &s, &err), TEA_OK);
   enum { N = 24 };
-  client cs[N];
-  pthread_t th[N];
-  for (int i = 0; i < N; i++) {
-    cs[i] = (client){.port = tea_http_port(s)};
-    snprintf(cs[i].path, sizeof cs[i].path, "/b/%d", i);
-    pthread_create(&th[i], NULL, client_main, &cs[i]);
-  }
-  for (int i = 0; i < N; i++) {
-    pthread_join(th[i], NULL);
-    assert_int_equal(cs[i].status, 200);
-    char want[64];
-    snprintf(want, sizeof want, "later /b/%d", i);
-    assert_string_equal(cs[i].b.data, want);
-  }
+  concurrent_laters(tea_http_port(s), "/b", N);
   tea_http_stop(s);
   assert_int_equal(batch.resumed, N);          /* every one went through the hook */
   assert_true(batch.rounds >= 1 && batch.rounds <= N);
@@ -476,20 +484,7 @@ static void test_tls(void **state) {
   assert_int_equal(tea_http_start(&cfg, batching, NULL, &s, &err), TEA_OK);
   use_https = true;
   enum { N = 6 };
-  client cs[N];
-  pthread_t th[N];
-  for (int i = 0; i < N; i++) {
-    cs[i] = (client){.port = tea_http_port(s)};
-    snprintf(cs[i].path, sizeof cs[i].path, "/tls/%d", i);
-    pthread_create(&th[i], NULL, client_main, &cs[i]);
-  }
-  for (int i = 0; i < N; i++) {
-    pthread_join(th[i], NULL);
-    assert_int_equal(cs[i].status, 200);
-    char want[64];
-    snprintf(want, sizeof want, "later /tls/%d", i);
-    assert_string_equal(cs[i].b.data, want);
-  }
+  concurrent_laters(tea_http_port(s), "/tls", N);
   use_https = false;
   buf b;
   assert_int_equal(request(tea_http_port(s), "/plain", NULL, 0, &b), 0); /* no HTTP answer */
