@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tea/http.h"
 #include "tea/ledger.h"
 #include "tea/node.h"
 
@@ -19,6 +20,7 @@ void tea_node_config_default(tea_node_config *c, const char *state_dir) {
   snprintf(c->ledger_backend, sizeof c->ledger_backend, "file");
   c->max_body = 1 << 20;
   c->threads = 2;
+  c->max_connections = TEA_HTTP_SELECT_MAX;
   c->attest_interval = 30;
   c->attest_sample = 3;
 }
@@ -98,6 +100,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
   else if (IS("cas", "gateways")) ok = add_urls(c->gateways, &c->ngateways, value);
   else if (IS("http", "max_body")) ok = number(value, 1ull << 30, &n) && ((c->max_body = n), true);
   else if (IS("http", "threads")) ok = number(value, 64, &n) && n > 0 && ((c->threads = (unsigned)n), true);
+  else if (IS("http", "max_connections"))
+    ok = number(value, 1u << 20, &n) && n > 0 && ((c->max_connections = (unsigned)n), true);
   else if (IS("http", "tls_cert")) ok = copy(c->tls_cert, sizeof c->tls_cert, value);
   else if (IS("http", "tls_key")) ok = copy(c->tls_key, sizeof c->tls_key, value);
   else {
@@ -153,7 +157,8 @@ tea_code tea_node_config_save(const char *path, const tea_node_config *c, tea_er
   fprintf(f, "\n[log]\nlevel = %s\n", c->log_level[0] ? c->log_level : "info");
   if (c->log_file[0]) fprintf(f, "file = %s\n", c->log_file);
   fprintf(f, "\n[actors]\npool = %u\n", c->instance_pool);
-  fprintf(f, "\n[http]\nmax_body = %zu\nthreads = %u\n", c->max_body, c->threads);
+  fprintf(f, "\n[http]\nmax_body = %zu\nthreads = %u\nmax_connections = %u\n", c->max_body, c->threads,
+          c->max_connections);
   if (c->tls_cert[0]) fprintf(f, "tls_cert = %s\ntls_key = %s\n", c->tls_cert, c->tls_key);
   bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
   ok = fclose(f) == 0 && ok;

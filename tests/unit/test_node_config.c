@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "tea/ledger.h"
+#include "tea/http.h"
 #include "tea/node.h"
 
 static void test_etcd_url_forms(void **state) {
@@ -128,8 +129,8 @@ static void test_config_backend(void **state) {
   unlink(path);
 }
 
-/* [log] and [actors]: saved and loaded back, bad values refused, and a log file the
- * node cannot open stops it before anything else. */
+/* [log], [actors] and [http] max_connections: saved and loaded back, bad values
+ * refused, and a log file the node cannot open stops it before anything else. */
 static void test_config_log_and_pool(void **state) {
   (void)state;
   char path[256];
@@ -140,11 +141,16 @@ static void test_config_log_and_pool(void **state) {
   snprintf(c.log_level, sizeof c.log_level, "debug");
   snprintf(c.log_file, sizeof c.log_file, "%s/node.log", dir);
   c.instance_pool = 8;
+  assert_int_equal(c.max_connections, TEA_HTTP_SELECT_MAX); /* the default */
+  c.max_connections = 5000;
   assert_int_equal(tea_node_config_save(path, &c, &err), TEA_OK);
   assert_int_equal(tea_node_config_load(path, &back, &err), TEA_OK);
   assert_string_equal(back.log_level, "debug");
   assert_string_equal(back.log_file, c.log_file);
   assert_int_equal(back.instance_pool, 8);
+  assert_int_equal(back.max_connections, 5000);
+  write_file(path, "[http]\nmax_connections = 0\n");
+  assert_int_equal(tea_node_config_load(path, &back, &err), TEA_ERR_ARG);
   write_file(path, "[log]\nlevel = chatty\n");
   assert_int_equal(tea_node_config_load(path, &back, &err), TEA_ERR_ARG);
   assert_non_null(strstr(err.msg, "line 2"));
