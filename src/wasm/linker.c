@@ -5,7 +5,7 @@
 #include "wasm/runtime.h"
 
 typedef struct entry {
-  char *module;
+  char *module; /* one allocation: "module\0name\0" (name points into it) */
   char *name;
   uint32_t hash; /* of module and name, to skip most string compares */
   tea_wasm_extern ext;
@@ -32,10 +32,7 @@ tea_code tea_wasm_linker_new(tea_wasm_linker **out, tea_error *err) {
 
 void tea_wasm_linker_free(tea_wasm_linker *l) {
   if (!l) return;
-  for (size_t i = 0; i < l->n; i++) {
-    free(l->entries[i].module);
-    free(l->entries[i].name);
-  }
+  for (size_t i = 0; i < l->n; i++) free(l->entries[i].module);
   free(l->entries);
   free(l);
 }
@@ -59,13 +56,14 @@ tea_code tea_wasm_linker_define(tea_wasm_linker *l, const char *module, const ch
     l->entries = ne;
     l->cap = cap;
   }
-  char *m = strdup(module), *n = strdup(name);
-  if (!m || !n) {
-    free(m);
-    free(n);
-    return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
-  }
-  l->entries[l->n++] = (entry){m, n, key_hash(module, name), ext};
+  /* a fresh instance links its host functions on every call: one copy of
+     both names, not two */
+  size_t ml = strlen(module) + 1, nl = strlen(name) + 1;
+  char *m = malloc(ml + nl);
+  if (!m) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  memcpy(m, module, ml);
+  memcpy(m + ml, name, nl);
+  l->entries[l->n++] = (entry){m, m + ml, key_hash(module, name), ext};
   return TEA_OK;
 }
 

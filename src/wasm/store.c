@@ -125,11 +125,7 @@ void *tea_wasm_store_user(const tea_wasm_store *s) { return s->user; }
 
 /* ---- host functions ---------------------------------------------------------- */
 
-static void free_host_func(void *p) {
-  tea_wasm_func *f = p;
-  free(f->own_type.types);
-  free(f);
-}
+static void free_host_func(void *p) { free(p); /* its types live in the same block */ }
 
 tea_code tea_wasm_func_new_host(tea_wasm_store *store, const tea_wasm_valtype *params,
                                 uint32_t nparams, const tea_wasm_valtype *results,
@@ -137,13 +133,11 @@ tea_code tea_wasm_func_new_host(tea_wasm_store *store, const tea_wasm_valtype *p
                                 tea_wasm_func **out, tea_error *err) {
   *out = NULL;
   if (!fn) return tea_fail(err, TEA_ERR_ARG, "host function is NULL");
-  tea_wasm_func *f = calloc(1, sizeof *f);
-  uint8_t *types = malloc((size_t)nparams + nresults + 1);
-  if (!f || !types) {
-    free(f);
-    free(types);
-    return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
-  }
+  /* the function and its type's bytes in one block (fresh instances define
+     their host functions on every call) */
+  tea_wasm_func *f = calloc(1, sizeof *f + (size_t)nparams + nresults + 1);
+  if (!f) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  uint8_t *types = (uint8_t *)(f + 1);
   for (uint32_t i = 0; i < nparams; i++) types[i] = (uint8_t)params[i];
   for (uint32_t i = 0; i < nresults; i++) types[nparams + i] = (uint8_t)results[i];
   f->own_type = (tea_functype){nparams, nresults, types, tea_slots_of(types, nparams),
