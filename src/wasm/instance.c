@@ -11,16 +11,8 @@ bool tea_linker_lookup(tea_wasm_linker *l, const char *module, const char *name,
 
 static void free_instance(void *p) {
   tea_wasm_instance *in = p;
-  free(in->funcs);
-  free(in->tables);
-  free(in->globals);
-  if (in->elem_items)
-    for (uint32_t i = 0; i < in->module->nelems; i++) free(in->elem_items[i]);
-  free(in->elem_items);
-  free(in->elem_len);
-  free(in->data_len);
-  free(in->func_objects);
-  free(in);
+  for (uint32_t i = 0; i < in->module->nelems; i++) free(in->elem_items[i]);
+  free(in); /* its arrays are in the same block (alloc_instance) */
 }
 
 static const char *kind_name(tea_wasm_extern_kind k) {
@@ -119,24 +111,40 @@ static void eval_const_v128(const tea_wasm_instance *in, const tea_constexpr *e,
   store_le64(hi, e->bits_hi);
 }
 
+/* Room for n items of size `size` at *at in a block being laid out, aligned
+ * for any of them; returns the offset. */
+static size_t carve(size_t *at, size_t n, size_t size) {
+  size_t off = (*at + 15) & ~(size_t)15;
+  *at = off + n * size;
+  return off;
+}
+
+/* The instance and all its per-module arrays in one zeroed block: a fresh
+ * instance per call makes one allocation here, not eight. */
 static tea_code alloc_instance(tea_wasm_store *store, const tea_wasm_module *m,
                                tea_wasm_instance **out, tea_error *err) {
-  tea_wasm_instance *in = calloc(1, sizeof *in);
-  if (!in) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  size_t at = sizeof(tea_wasm_instance);
+  size_t o_funcs = carve(&at, m->nfuncs + 1, sizeof(tea_wasm_func *));
+  size_t o_tables = carve(&at, m->ntables + 1, sizeof(tea_wasm_table *));
+  size_t o_globals = carve(&at, m->nglobals + 1, sizeof(tea_wasm_global *));
+  size_t o_items = carve(&at, m->nelems + 1, sizeof(tea_wasm_ref *));
+  size_t o_elem_len = carve(&at, m->nelems + 1, sizeof(uint32_t));
+  size_t o_data_len = carve(&at, m->ndatas + 1, sizeof(uint32_t));
+  size_t o_objects = carve(&at, m->nfuncs - m->nfunc_imports + 1, sizeof(tea_wasm_func));
+  uint8_t *block = calloc(1, at);
+  if (!block) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  tea_wasm_instance *in = (tea_wasm_instance *)block;
   in->module = m;
   in->store = store;
-  in->funcs = calloc(m->nfuncs + 1, sizeof *in->funcs);
-  in->tables = calloc(m->ntables + 1, sizeof *in->tables);
-  in->globals = calloc(m->nglobals + 1, sizeof *in->globals);
-  in->elem_items = calloc(m->nelems + 1, sizeof *in->elem_items);
-  in->elem_len = calloc(m->nelems + 1, sizeof *in->elem_len);
-  in->data_len = calloc(m->ndatas + 1, sizeof *in->data_len);
-  in->func_objects = calloc(m->nfuncs - m->nfunc_imports + 1, sizeof *in->func_objects);
+  in->funcs = (tea_wasm_func **)(block + o_funcs);
+  in->tables = (tea_wasm_table **)(block + o_tables);
+  in->globals = (tea_wasm_global **)(block + o_globals);
+  in->elem_items = (tea_wasm_ref **)(block + o_items);
+  in->elem_len = (uint32_t *)(block + o_elem_len);
+  in->data_len = (uint32_t *)(block + o_data_len);
+  in->func_objects = (tea_wasm_func *)(block + o_objects);
   tea_code rc = tea_store_track(store, in, free_instance, err);
   if (rc != TEA_OK) return rc;
-  if (!in->funcs || !in->tables || !in->globals || !in->elem_items || !in->elem_len ||
-      !in->data_len || !in->func_objects)
-    return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
   *out = in;
   return TEA_OK;
 }
