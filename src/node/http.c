@@ -288,7 +288,10 @@ static void *worker_main(void *arg) {
     parked = atomic_load(&w->parked);
     busy = false;
     if (parked && s->idle) {
-      if (w->handled == before || parked >= PARKED_MAX) s->idle(s->user, w->index);
+      /* stopping: finish at once, or a steady stream of new requests (answered
+         directly now) would keep the parked ones waiting, and the stop too */
+      if (w->handled == before || parked >= PARKED_MAX || atomic_load(&s->stopping))
+        s->idle(s->user, w->index);
       else busy = true; /* more may be ready: take it first, the batch grows */
     }
   }

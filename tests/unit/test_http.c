@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -414,6 +415,71 @@ static void test_idle_hook_finishes_parked_requests(void **state) {
   assert_int_equal(park.finished_without_answer, 0);
 }
 
+/* Clients that keep sending until told to stop. */
+typedef struct looper {
+  uint16_t port;
+  atomic_bool *stop;
+  int answered, failed;
+} looper;
+
+static void *looper_main(void *arg) {
+  looper *l = arg;
+  CURL *c = curl_easy_init();
+  char url[128];
+  buf b;
+  while (!atomic_load(l->stop)) {
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/loop", l->port);
+    memset(&b, 0, sizeof b);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+    long code = 0;
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    if (code == 200) l->answered++;
+    else l->failed++;
+  }
+  curl_easy_cleanup(c);
+  return NULL;
+}
+
+/* A stop under a steady stream of requests ends promptly, every parked
+ * request answered (the server finishes parked work at once while stopping,
+ * however busy the thread). */
+static void test_stop_under_load(void **state) {
+  (void)state;
+  park.finished = park.finished_without_answer = 0;
+  memset(batch.nparked, 0, sizeof batch.nparked);
+  batch.rounds = batch.resumed = batch.wrong_thread = 0;
+  tea_http_config cfg = {.threads = 2, .idle = batch_idle, .max_connections = test_max_connections};
+  tea_http_server *s;
+  tea_error err;
+  assert_int_equal(tea_http_start(&cfg, batching, NULL, &s, &err), TEA_OK);
+  atomic_bool stop = false;
+  enum { N = 6 };
+  looper ls[N];
+  pthread_t th[N];
+  for (int i = 0; i < N; i++) {
+    ls[i] = (looper){.port = tea_http_port(s), .stop = &stop};
+    pthread_create(&th[i], NULL, looper_main, &ls[i]);
+  }
+  usleep(300 * 1000); /* under load */
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  tea_http_stop(s);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  atomic_store(&stop, true);
+  int answered = 0;
+  for (int i = 0; i < N; i++) {
+    pthread_join(th[i], NULL);
+    answered += ls[i].answered;
+  }
+  double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+  if (ms > 1000) fail_msg("stopping under load took %.0f ms", ms);
+  assert_true(answered > 0);
+  assert_int_equal(park.finished_without_answer, 0);
+}
+
 /* An idle server does not spin: a thread with nothing to do waits. */
 static void test_idle_server_sleeps(void **state) {
   (void)state;
@@ -521,6 +587,7 @@ int main(void) {
       cmocka_unit_test_setup(test_idle_hook_finishes_parked_requests, use_select),
       cmocka_unit_test_setup(test_idle_server_sleeps, use_select),
       cmocka_unit_test_setup(test_tls, use_select),
+      cmocka_unit_test_setup(test_stop_under_load, use_select),
       cmocka_unit_test_setup(test_get_and_post_reach_the_handler, use_epoll),
       cmocka_unit_test_setup(test_deferred_answers_come_back_from_another_thread, use_epoll),
       cmocka_unit_test_setup(test_stop_waits_for_parked_requests, use_epoll),
@@ -528,6 +595,7 @@ int main(void) {
       cmocka_unit_test_setup(test_idle_hook_finishes_parked_requests, use_epoll),
       cmocka_unit_test_setup(test_idle_server_sleeps, use_epoll),
       cmocka_unit_test_setup(test_tls, use_epoll),
+      cmocka_unit_test_setup(test_stop_under_load, use_epoll),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   curl_global_cleanup();
