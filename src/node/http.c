@@ -37,6 +37,7 @@ typedef struct worker {
   bool running;
   unsigned long handled; /* requests handed to the handler (this thread's alone) */
   atomic_uint parked;    /* deferred, not yet resumed */
+  atomic_uint unanswered; /* deferred, not yet answered (or ended): a stop waits for these */
 } worker;
 
 struct tea_http_server {
@@ -48,8 +49,9 @@ struct tea_http_server {
   void *user;
   size_t max_body;
   uint16_t port;
-  /* set by tea_http_stop: no new deferrals; each thread ends once nothing it
-     parked is left (libmicrohttpd must not stop with a connection suspended) */
+  /* set by tea_http_stop: no new deferrals; each thread ends once everything
+     it parked has been answered (libmicrohttpd must not stop with a
+     connection suspended, and a resumed one is answered at the next turn) */
   atomic_bool stopping;
 };
 
@@ -73,6 +75,7 @@ tea_http_deferred *tea_http_defer(const tea_http_request *req, tea_http_finish f
   if (!p || p->finish || !finish) return NULL;
   if (atomic_load(&p->server->stopping)) return NULL;
   atomic_fetch_add(&p->worker->parked, 1);
+  atomic_fetch_add(&p->worker->unanswered, 1);
   p->finish = finish;
   p->finish_ctx = ctx;
   /* suspended here, inside the handler (the one safe place), so that a
@@ -211,6 +214,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     p->finish = NULL;
     tea_http_response resp = {.status = 200};
     finish(p->finish_ctx, &resp);
+    atomic_fetch_sub(&p->worker->unanswered, 1);
     if (resp.status < 100 || resp.status > 599)
       tea_http_problem(&resp, 500, "Internal Server Error", "handler returned no status");
     return respond(conn, &resp);
@@ -259,7 +263,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   (void)code;
   pending *p = *con_cls;
   if (p) {
-    if (p->finish) p->finish(p->finish_ctx, NULL); /* ended before its answer */
+    if (p->finish) { /* ended before its answer */
+      p->finish(p->finish_ctx, NULL);
+      atomic_fetch_sub(&p->worker->unanswered, 1);
+    }
     free(p->body);
     free(p);
     *con_cls = NULL;
@@ -278,14 +285,14 @@ static void *worker_main(void *arg) {
   current_worker = w;
   bool busy = false;
   for (;;) {
-    unsigned parked = atomic_load(&w->parked);
-    if (!parked && atomic_load(&s->stopping)) break;
+    if (!atomic_load(&w->unanswered) && atomic_load(&s->stopping)) break;
     unsigned long before = w->handled;
-    /* right after a busy turn, only look at what is ready; otherwise wait
-       for the network or a resumed request (a bounded time, to notice
-       tea_http_stop) */
-    MHD_run_wait(w->daemon, busy ? 0 : 50);
-    parked = atomic_load(&w->parked);
+    /* right after a busy turn, or with resumed requests to answer, only look
+       at what is ready; otherwise wait for the network or a resumed request
+       (a bounded time, to notice tea_http_stop) */
+    bool resumed = atomic_load(&w->unanswered) > atomic_load(&w->parked);
+    MHD_run_wait(w->daemon, busy || resumed ? 0 : 50);
+    unsigned parked = atomic_load(&w->parked);
     busy = false;
     if (parked && s->idle) {
       /* stopping: finish at once, or a steady stream of new requests (answered
@@ -414,7 +421,7 @@ uint16_t tea_http_port(const tea_http_server *s) { return s->port; }
 
 void tea_http_stop(tea_http_server *s) {
   if (!s) return;
-  /* each thread ends once what it parked has been resumed (handlers answer
+  /* each thread ends once what it parked has been answered (handlers answer
      at once from now on), then the daemons stop */
   stop_workers(s);
 }
