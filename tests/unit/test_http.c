@@ -475,7 +475,7 @@ static void test_stop_under_load(void **state) {
     answered += ls[i].answered;
   }
   double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-  if (ms > 1000) fail_msg("stopping under load took %.0f ms", ms);
+  if (ms > 3000) fail_msg("stopping under load took %.0f ms", ms); /* a stuck stop waits forever */
   assert_true(answered > 0);
   assert_int_equal(park.finished_without_answer, 0);
 }
