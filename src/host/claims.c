@@ -222,13 +222,6 @@ tea_code tea_claims_verify(const uint8_t *m, size_t len, const tea_actor_record 
 
 /* ---- signing -------------------------------------------------------------- */
 
-static char *b64_encode(const uint8_t *b, size_t n) {
-  size_t cap = sodium_base64_ENCODED_LEN(n, B64);
-  char *s = malloc(cap);
-  if (s) sodium_bin2base64(s, cap, b, n, B64);
-  return s;
-}
-
 static json_t *str_array(const char *const *items, size_t n) {
   json_t *a = json_array();
   for (size_t i = 0; a && i < n; i++) json_array_append_new(a, json_string(items[i]));
@@ -270,8 +263,8 @@ tea_code tea_claims_sign(const uint8_t *module, size_t len, const tea_claims_spe
     goto out;
   }
   static const char header[] = "{\"typ\":\"jwt\",\"alg\":\"Ed25519\"}";
-  h64 = b64_encode((const uint8_t *)header, sizeof header - 1);
-  p64 = b64_encode((const uint8_t *)payload, strlen(payload));
+  h64 = tea_base64url_encode((const uint8_t *)header, sizeof header - 1);
+  p64 = tea_base64url_encode((const uint8_t *)payload, strlen(payload));
   size_t slen = (h64 ? strlen(h64) : 0) + (p64 ? strlen(p64) : 0) + 1;
   if (!h64 || !p64 || !(signing = malloc(slen + 1 + sodium_base64_ENCODED_LEN(64, B64)))) {
     rc = tea_fail(err, TEA_ERR_NOMEM, "out of memory");
@@ -280,7 +273,7 @@ tea_code tea_claims_sign(const uint8_t *module, size_t len, const tea_claims_spe
   snprintf(signing, slen + 1, "%s.%s", h64, p64);
   uint8_t sig[crypto_sign_BYTES];
   crypto_sign_detached(sig, NULL, (const uint8_t *)signing, slen, issuer->sk);
-  if (!(s64 = b64_encode(sig, sizeof sig))) {
+  if (!(s64 = tea_base64url_encode(sig, sizeof sig))) {
     rc = tea_fail(err, TEA_ERR_NOMEM, "out of memory");
     goto out;
   }
