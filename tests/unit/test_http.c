@@ -137,15 +137,20 @@ static void test_oversized_body_is_refused(void **state) {
   tea_http_stop(s);
 }
 
+/* A raw connection to the server that has sent `text`; the caller closes it. */
+static int raw_send(uint16_t port, const char *text) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  return fd;
+}
+
 static void test_malformed_request_then_still_serving(void **state) {
   (void)state;
   tea_http_server *s = start(1024);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(tea_http_port(s))};
-  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-  const char *junk = "THIS IS NOT HTTP\r\n\r\n";
-  assert_int_equal(write(fd, junk, strlen(junk)), (ssize_t)strlen(junk));
+  int fd = raw_send(tea_http_port(s), "THIS IS NOT HTTP\r\n\r\n");
   char reply[256] = {0};
   ssize_t n = read(fd, reply, sizeof reply - 1);
   close(fd);
@@ -311,12 +316,7 @@ static void test_stop_waits_for_parked_requests(void **state) {
 static void test_client_gone_while_parked(void **state) {
   (void)state;
   tea_http_server *s = start_deferring();
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(tea_http_port(s))};
-  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-  const char *req = "GET /later/gone HTTP/1.1\r\nHost: x\r\n\r\n";
-  assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+  int fd = raw_send(tea_http_port(s), "GET /later/gone HTTP/1.1\r\nHost: x\r\n\r\n");
   wait_parked(1);
   close(fd);
   resume_all();
@@ -395,16 +395,23 @@ static void batch_idle(void *user, unsigned worker) {
   for (size_t i = 0; i < n; i++) tea_http_resume(d[i]);
 }
 
-static void test_idle_hook_finishes_parked_requests(void **state) {
-  (void)state;
+/* A two-thread server with the batching handler and idle hook, counters reset;
+ * TLS when cert and key are given. */
+static tea_http_server *start_batching(const char *cert, const char *key) {
   park.finished = park.finished_without_answer = 0;
   memset(batch.nparked, 0, sizeof batch.nparked);
   batch.rounds = batch.resumed = batch.wrong_thread = 0;
-  tea_http_config cfg = {.max_body = 1024, .threads = 2, .idle = batch_idle,
-                         .max_connections = test_max_connections};
+  tea_http_config cfg = {.max_body = 1024, .threads = 2, .idle = batch_idle, .tls_cert_pem = cert,
+                         .tls_key_pem = key, .max_connections = test_max_connections};
   tea_http_server *s;
   tea_error err;
   assert_int_equal(tea_http_start(&cfg, batching, NULL, &s, &err), TEA_OK);
+  return s;
+}
+
+static void test_idle_hook_finishes_parked_requests(void **state) {
+  (void)state;
+  tea_http_server *s = start_batching(NULL, NULL);
   enum { N = 24 };
   concurrent_laters(tea_http_port(s), "/b", N);
   tea_http_stop(s);
@@ -448,13 +455,7 @@ static void *looper_main(void *arg) {
  * however busy the thread). */
 static void test_stop_under_load(void **state) {
   (void)state;
-  park.finished = park.finished_without_answer = 0;
-  memset(batch.nparked, 0, sizeof batch.nparked);
-  batch.rounds = batch.resumed = batch.wrong_thread = 0;
-  tea_http_config cfg = {.threads = 2, .idle = batch_idle, .max_connections = test_max_connections};
-  tea_http_server *s;
-  tea_error err;
-  assert_int_equal(tea_http_start(&cfg, batching, NULL, &s, &err), TEA_OK);
+  tea_http_server *s = start_batching(NULL, NULL);
   atomic_bool stop = false;
   enum { N = 6 };
   looper ls[N];
@@ -540,14 +541,7 @@ static void test_tls(void **state) {
   (void)state;
   char *cert, *key;
   make_cert(&cert, &key);
-  park.finished = park.finished_without_answer = 0;
-  memset(batch.nparked, 0, sizeof batch.nparked);
-  batch.rounds = batch.resumed = batch.wrong_thread = 0;
-  tea_http_config cfg = {.threads = 2, .idle = batch_idle, .tls_cert_pem = cert, .tls_key_pem = key,
-                         .max_connections = test_max_connections};
-  tea_http_server *s;
-  tea_error err;
-  assert_int_equal(tea_http_start(&cfg, batching, NULL, &s, &err), TEA_OK);
+  tea_http_server *s = start_batching(cert, key);
   use_https = true;
   enum { N = 6 };
   concurrent_laters(tea_http_port(s), "/tls", N);
@@ -557,6 +551,7 @@ static void test_tls(void **state) {
   tea_http_stop(s);
   assert_int_equal(park.finished, N);
   tea_http_config bad = {.tls_cert_pem = "not a certificate", .tls_key_pem = key};
+  tea_error err;
   assert_int_not_equal(tea_http_start(&bad, batching, NULL, &s, &err), TEA_OK);
   assert_non_null(strstr(err.msg, "TLS"));
   free(cert);
