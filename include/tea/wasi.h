@@ -115,6 +115,17 @@ tea_code tea_wasi_define(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store
 tea_code tea_wasi_define_for(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store *store,
                              const tea_wasm_module *module, tea_error *err);
 
+/* For one linker shared by many stores (see tea_wasm_linker_define_host):
+ * every WASI function is defined once, owned by the linker, and finds the
+ * tea_wasi of the store calling it through binding->of_store (NULL: the
+ * store has none, and the call traps). The binding must outlive the linker.
+ * Guests then pay nothing per instance for linking WASI. */
+typedef struct tea_wasi_binding {
+  tea_wasi *(*of_store)(tea_wasm_store *store);
+} tea_wasi_binding;
+tea_code tea_wasi_define_shared(const tea_wasi_binding *binding, tea_wasm_linker *linker,
+                                tea_error *err);
+
 /* Closes every fd the guest opened and the preopens. */
 void tea_wasi_free(tea_wasi *wasi);
 /* Whether the descriptor table is as tea_wasi_new made it (nothing closed,

@@ -184,6 +184,17 @@ tea_code tea_wasm_linker_define_func(tea_wasm_linker *linker, tea_wasm_store *st
                                      const tea_wasm_valtype *params, uint32_t nparams,
                                      const tea_wasm_valtype *results, uint32_t nresults,
                                      tea_wasm_host_fn fn, void *env, tea_error *err);
+/* A host function that belongs to the linker (freed with it) rather than to a
+ * store, so one linker can serve instances in any number of stores: build it
+ * once, then instantiate from as many threads as you like as long as nobody
+ * defines into it meanwhile (lookups only read). Every call gets the same
+ * env; per-store state comes from the calling store
+ * (tea_wasm_store_user(call->store)). Free the linker only after every
+ * instance linked to it: they call its functions, not copies. */
+tea_code tea_wasm_linker_define_host(tea_wasm_linker *linker, const char *module, const char *name,
+                                     const tea_wasm_valtype *params, uint32_t nparams,
+                                     const tea_wasm_valtype *results, uint32_t nresults,
+                                     tea_wasm_host_fn fn, void *env, tea_error *err);
 /* Defines every export of instance under module_name (the spec's `register`). */
 tea_code tea_wasm_linker_define_instance(tea_wasm_linker *linker, const char *module_name,
                                          tea_wasm_instance *instance, tea_error *err);

@@ -21,6 +21,12 @@ tea_code tea_host_new(const tea_host_config *cfg, tea_host **out, tea_error *err
   h->cfg = *cfg;
   if (!h->cfg.max_actor_depth) h->cfg.max_actor_depth = 4;
   pthread_mutex_init(&h->lock, NULL);
+  tea_code rc;
+  if ((rc = tea_wasm_linker_new(&h->link, err)) || (rc = tea_wapc_define(h->link, err)) ||
+      (rc = tea_wasi_gate_define(h->link, err))) {
+    tea_host_free(h);
+    return rc;
+  }
   *out = h;
   return TEA_OK;
 }
@@ -57,6 +63,7 @@ void tea_host_free(tea_host *h) {
   }
   for (size_t i = 0; i < h->nproviders; i++) tea_provider_free(h->providers[i]);
   free(h->providers);
+  tea_wasm_linker_free(h->link);
   pthread_mutex_destroy(&h->lock);
   free(h);
 }

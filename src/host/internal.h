@@ -111,6 +111,9 @@ struct tea_host {
   tea_actor *actors;
   tea_provider **providers;
   size_t nproviders;
+  /* every host function an actor may import, made once and shared by all
+     instances on all threads (read-only after tea_host_new) */
+  tea_wasm_linker *link;
 };
 
 tea_provider *tea_host_provider(tea_host *host, const char *cap);
@@ -154,7 +157,8 @@ typedef struct tea_invocation {
   const char *op;
   const uint8_t *input;
   size_t input_len;
-  tea_wasm_store *store;
+  tea_wasm_store *store; /* its user pointer is this invocation */
+  tea_wasi *wasi;        /* NULL for a guest that imports no WASI */
   /* what the guest answered */
   uint8_t *response, *guest_err;
   size_t response_len, guest_err_len;
@@ -187,23 +191,24 @@ typedef struct tea_invocation {
 tea_code tea_invocation_host_call(tea_invocation *inv, const char *cap, const char *op,
                                   const uint8_t *req, size_t req_len, bool *ok, tea_error *err);
 
-tea_code tea_wapc_define(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker *linker,
-                         tea_wasm_store *store, tea_error *err);
+/* The host's linker (tea_host.link) gets the waPC and WASI functions once;
+ * they find their invocation through the calling store. */
+tea_code tea_wapc_define(tea_wasm_linker *linker, tea_error *err);
+tea_code tea_wasi_gate_define(tea_wasm_linker *linker, tea_error *err);
 /* Does the module import anything from this module name? */
 bool tea_imports_from(const tea_wasm_module *m, const char *module_name);
 tea_code tea_wasi_gate_new(tea_invocation *inv, tea_wasi **out, tea_error *err);
 
 /* The steps of one run, shared by fresh and pooled instances. begin sets up
- * the per-run state (keeping inv->store); link makes the store, the linker
- * and the waPC and WASI imports; start instantiates and runs the
+ * the per-run state (keeping inv->store and inv->wasi); link makes the store
+ * and, for a guest that imports WASI, its WASI context; start instantiates and runs the
  * initializers; end ends provider sessions and frees the per-run state. */
 void tea_invocation_begin(tea_invocation *inv, tea_host *host, tea_actor *actor, unsigned depth,
                           const char *op, const uint8_t *input, size_t input_len,
                           const tea_transcript *replay, uint64_t deadline_ns);
-tea_code tea_invocation_link(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker **linker,
-                             tea_wasi **wasi, tea_error *err);
-tea_code tea_invocation_start(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker *linker,
-                              tea_wasm_instance **out, tea_error *err);
+tea_code tea_invocation_link(tea_invocation *inv, const tea_wasm_module *m, tea_error *err);
+tea_code tea_invocation_start(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_instance **out,
+                              tea_error *err);
 void tea_invocation_end(tea_invocation *inv, bool commit, tea_code *rc, tea_error *err);
 
 /* ---- pool.c ------------------------------------------------------------- */

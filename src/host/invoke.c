@@ -53,10 +53,10 @@ static bool has_func_export(tea_wasm_instance *in, const char *name) {
 /* Instantiates and runs the initializers as waPC hosts call them
  * (_initialize for WASI reactors, _start for TinyGo-style guests, wapc_init
  * for guest SDKs that register handlers there). */
-tea_code tea_invocation_start(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker *linker,
-                              tea_wasm_instance **out, tea_error *err) {
+tea_code tea_invocation_start(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_instance **out,
+                              tea_error *err) {
   tea_wasm_instance *in;
-  tea_code rc = tea_wasm_instantiate(inv->store, m, linker, &in, err);
+  tea_code rc = tea_wasm_instantiate(inv->store, m, inv->host->link, &in, err);
   if (rc != TEA_OK) return rc;
   *out = in;
   static const char *const starters[] = {"_initialize", "_start", "wapc_init"};
@@ -92,27 +92,22 @@ static tea_code guest_call(tea_invocation *inv, tea_wasm_instance *in, int32_t *
   return rc;
 }
 
-static tea_code run(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker *linker, int32_t *status,
-                    tea_error *err) {
+static tea_code run(tea_invocation *inv, const tea_wasm_module *m, int32_t *status, tea_error *err) {
   tea_wasm_instance *in;
-  tea_code rc = tea_invocation_start(inv, m, linker, &in, err);
+  tea_code rc = tea_invocation_start(inv, m, &in, err);
   return rc != TEA_OK ? rc : guest_call(inv, in, status, err);
 }
 
-tea_code tea_invocation_link(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker **linker,
-                             tea_wasi **wasi, tea_error *err) {
+tea_code tea_invocation_link(tea_invocation *inv, const tea_wasm_module *m, tea_error *err) {
   const tea_actor *a = inv->actor;
   tea_wasm_limits lim = {.max_memory_pages = a->limits.memory_pages, .max_call_depth = a->limits.call_depth,
                          .fuel = a->limits.fuel};
-  tea_code rc;
-  if ((rc = tea_wasm_store_new(&lim, &inv->store, err)) || (rc = tea_wasm_linker_new(linker, err)) ||
-      (rc = tea_wapc_define(inv, m, *linker, inv->store, err)))
-    return rc;
+  tea_code rc = tea_wasm_store_new(&lim, &inv->store, err);
+  if (rc != TEA_OK) return rc;
+  tea_wasm_store_set_user(inv->store, inv); /* how the host functions find this run */
   /* WASI only for modules that use it (a bare waPC guest does not). */
-  if (tea_imports_from(m, TEA_WASI_MODULE) &&
-      ((rc = tea_wasi_gate_new(inv, wasi, err)) || (rc = tea_wasi_define_for(*wasi, *linker, inv->store, m, err))))
-    return rc;
-  return TEA_OK;
+  if (tea_imports_from(m, TEA_WASI_MODULE)) rc = tea_wasi_gate_new(inv, &inv->wasi, err);
+  return rc;
 }
 
 static void end_sessions(tea_invocation *inv, bool commit, tea_code *rc, tea_error *err) {
@@ -140,8 +135,10 @@ void tea_invocation_begin(tea_invocation *inv, tea_host *h, tea_actor *a, unsign
                           const uint8_t *input, size_t input_len, const tea_transcript *replay,
                           uint64_t deadline_ns) {
   tea_wasm_store *store = inv->store; /* a pooled instance's, kept */
+  tea_wasi *wasi = inv->wasi;
   memset(inv, 0, sizeof *inv);
   inv->store = store;
+  inv->wasi = wasi;
   inv->host = h;
   inv->actor = a;
   inv->depth = depth;
@@ -186,11 +183,9 @@ tea_code tea_invoke_at(tea_host *h, tea_actor *a, unsigned depth, uint64_t outer
   tea_pooled *pooled = replay ? NULL : tea_pool_take(h, a);
   tea_invocation fresh;
   tea_invocation *inv = pooled ? tea_pooled_invocation(pooled) : &fresh;
-  if (!pooled) inv->store = NULL;
+  if (!pooled) inv->store = NULL, inv->wasi = NULL;
   tea_invocation_begin(inv, h, a, depth, op, input, input_len, replay, deadline);
 
-  tea_wasm_linker *linker = NULL;
-  tea_wasi *wasi = NULL;
   tea_deadline dl = {0};
   bool fired = false;
   int32_t status = 0;
@@ -204,9 +199,9 @@ tea_code tea_invoke_at(tea_host *h, tea_actor *a, unsigned depth, uint64_t outer
     rc = guest_call(inv, tea_pooled_instance(pooled), &status, err);
   } else {
     const tea_wasm_module *m = a->entry->module;
-    if ((rc = tea_invocation_link(inv, m, &linker, &wasi, err)) != TEA_OK) goto out;
+    if ((rc = tea_invocation_link(inv, m, err)) != TEA_OK) goto out;
     if ((rc = tea_deadline_start(&dl, inv->store, deadline, err)) != TEA_OK) goto out;
-    rc = run(inv, m, linker, &status, err);
+    rc = run(inv, m, &status, err);
   }
   fired = tea_deadline_stop(&dl);
   res->fuel_used = pooled ? tea_pooled_fuel_used(pooled) : tea_wasm_store_fuel_used(inv->store);
@@ -246,9 +241,8 @@ out:
   if (pooled) {
     tea_pool_put(h, a, pooled, clean && rc == TEA_OK); /* a run that failed is not reused */
   } else {
-    tea_wasm_linker_free(linker);
     tea_wasm_store_free(inv->store);
-    tea_wasi_free(wasi);
+    tea_wasi_free(inv->wasi);
   }
   return rc;
 }

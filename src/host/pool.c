@@ -14,9 +14,7 @@
 #include "host/internal.h"
 
 struct tea_pooled {
-  tea_invocation inv; /* the host functions' context: its address must not change */
-  tea_wasm_linker *linker;
-  tea_wasi *wasi;
+  tea_invocation inv; /* its store's user pointer: its address must not change */
   tea_wasm_instance *in;
   tea_wasm_snapshot *snap;
   uint64_t init_fuel;
@@ -29,9 +27,8 @@ tea_wasm_instance *tea_pooled_instance(tea_pooled *p) { return p->in; }
 static void destroy(tea_pooled *p) {
   if (!p) return;
   tea_wasm_snapshot_free(p->snap);
-  tea_wasm_linker_free(p->linker);
   tea_wasm_store_free(p->inv.store);
-  tea_wasi_free(p->wasi);
+  tea_wasi_free(p->inv.wasi);
   free(p);
 }
 
@@ -49,16 +46,16 @@ static tea_pooled *make(tea_host *h, tea_actor *a) {
   tea_deadline dl = {0};
   const tea_wasm_module *m = a->entry->module;
   tea_code rc = inv->sessions && inv->begun ? TEA_OK : TEA_ERR_NOMEM;
-  if (rc == TEA_OK) rc = tea_invocation_link(inv, m, &p->linker, &p->wasi, &err);
+  if (rc == TEA_OK) rc = tea_invocation_link(inv, m, &err);
   if (rc == TEA_OK) rc = tea_deadline_start(&dl, inv->store, deadline, &err);
-  if (rc == TEA_OK) rc = tea_invocation_start(inv, m, p->linker, &p->in, &err);
+  if (rc == TEA_OK) rc = tea_invocation_start(inv, m, &p->in, &err);
   bool fired = tea_deadline_stop(&dl);
   p->init_fuel = inv->store ? tea_wasm_store_fuel_used(inv->store) : 0;
   bool quiet = inv->host_calls == 0 && inv->transcript.n == 0 && inv->log_bytes == 0 &&
                inv->fatal.code == TEA_OK;
   tea_invocation_end(inv, false, &rc, &err);
   if (rc == TEA_OK && !fired && quiet && p->init_fuel < a->limits.fuel &&
-      (!p->wasi || tea_wasi_pristine(p->wasi)) && tea_wasm_snapshot_take(p->in, &p->snap, &err) == TEA_OK)
+      (!inv->wasi || tea_wasi_pristine(inv->wasi)) && tea_wasm_snapshot_take(p->in, &p->snap, &err) == TEA_OK)
     return p;
   destroy(p);
   return NULL;
@@ -96,7 +93,7 @@ uint64_t tea_pooled_fuel_used(const tea_pooled *p) {
 void tea_pool_put(tea_host *h, tea_actor *a, tea_pooled *p, bool reusable) {
   tea_error err;
   /* reset now, not when next taken: nothing of this request stays in memory */
-  if (!reusable || (p->wasi && !tea_wasi_pristine(p->wasi)) ||
+  if (!reusable || (p->inv.wasi && !tea_wasi_pristine(p->inv.wasi)) ||
       tea_wasm_snapshot_restore(p->in, p->snap, &err) != TEA_OK) {
     destroy(p);
     return;

@@ -60,13 +60,13 @@ static tea_code name_arg(tea_wasm_host_call *c, const char *what, uint32_t ptr, 
 }
 
 static tea_code guest_request(tea_wasm_host_call *c, tea_wasm_slot *s) {
-  tea_invocation *inv = c->env;
+  tea_invocation *inv = tea_wasm_store_user(c->store);
   tea_code rc = put(c, "__guest_request", s[0].u32, (const uint8_t *)inv->op, strlen(inv->op));
   return rc != TEA_OK ? rc : put(c, "__guest_request", s[1].u32, inv->input, inv->input_len);
 }
 
 static tea_code guest_response(tea_wasm_host_call *c, tea_wasm_slot *s) {
-  tea_invocation *inv = c->env;
+  tea_invocation *inv = tea_wasm_store_user(c->store);
   tea_code rc = copy_out(c, "__guest_response", s[0].u32, s[1].u32, inv->actor->limits.max_output,
                          &inv->response, &inv->response_len);
   if (rc == TEA_OK) inv->responded = true;
@@ -74,7 +74,7 @@ static tea_code guest_response(tea_wasm_host_call *c, tea_wasm_slot *s) {
 }
 
 static tea_code guest_error(tea_wasm_host_call *c, tea_wasm_slot *s) {
-  tea_invocation *inv = c->env;
+  tea_invocation *inv = tea_wasm_store_user(c->store);
   tea_code rc = copy_out(c, "__guest_error", s[0].u32, s[1].u32, inv->actor->limits.max_output,
                          &inv->guest_err, &inv->guest_err_len);
   if (rc == TEA_OK) inv->errored = true;
@@ -82,7 +82,7 @@ static tea_code guest_error(tea_wasm_host_call *c, tea_wasm_slot *s) {
 }
 
 static tea_code host_call(tea_wasm_host_call *c, tea_wasm_slot *s) {
-  tea_invocation *inv = c->env;
+  tea_invocation *inv = tea_wasm_store_user(c->store);
   char bd[MAX_NAME + 1], ns[MAX_NAME + 1], op[MAX_NAME + 1];
   tea_code rc;
   /* The binding (wasmCloud's link name) does not select anything here: the
@@ -103,29 +103,29 @@ static tea_code host_call(tea_wasm_host_call *c, tea_wasm_slot *s) {
 }
 
 static tea_code host_response(tea_wasm_host_call *c, tea_wasm_slot *s) {
-  tea_invocation *inv = c->env;
+  tea_invocation *inv = tea_wasm_store_user(c->store);
   return put(c, "__host_response", s[0].u32, inv->host_resp, inv->host_resp_len);
 }
 
 static tea_code host_response_len(tea_wasm_host_call *c, tea_wasm_slot *s) {
-  tea_invocation *inv = c->env;
+  tea_invocation *inv = tea_wasm_store_user(c->store);
   s[0].u32 = (uint32_t)inv->host_resp_len;
   return TEA_OK;
 }
 
 static tea_code host_error(tea_wasm_host_call *c, tea_wasm_slot *s) {
-  tea_invocation *inv = c->env;
+  tea_invocation *inv = tea_wasm_store_user(c->store);
   return put(c, "__host_error", s[0].u32, inv->host_err, inv->host_err_len);
 }
 
 static tea_code host_error_len(tea_wasm_host_call *c, tea_wasm_slot *s) {
-  tea_invocation *inv = c->env;
+  tea_invocation *inv = tea_wasm_store_user(c->store);
   s[0].u32 = (uint32_t)inv->host_err_len;
   return TEA_OK;
 }
 
 static tea_code console_log(tea_wasm_host_call *c, tea_wasm_slot *s) {
-  tea_invocation *inv = c->env;
+  tea_invocation *inv = tea_wasm_store_user(c->store);
   uint32_t len = s[1].u32;
   const uint8_t *p = len ? span(c, "__console_log", s[0].u32, len) : (const uint8_t *)"";
   if (!p) return TEA_ERR_TRAP;
@@ -150,22 +150,16 @@ static const wapc_fn fns[] = {
     {"__console_log", 2, 0, console_log},
 };
 
-/* Defines only what the module imports: host functions are made per
- * invocation (they live in its store), so each one saved counts. */
-tea_code tea_wapc_define(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_linker *linker,
-                         tea_wasm_store *store, tea_error *err) {
+/* Defined once per host, owned by its linker: a fresh instance links the
+ * waPC imports without making anything (each function finds its invocation
+ * as the calling store's user pointer). */
+tea_code tea_wapc_define(tea_wasm_linker *linker, tea_error *err) {
   static const tea_wasm_valtype i32s[8] = {TEA_WASM_I32, TEA_WASM_I32, TEA_WASM_I32, TEA_WASM_I32,
                                            TEA_WASM_I32, TEA_WASM_I32, TEA_WASM_I32, TEA_WASM_I32};
-  size_t n = tea_wasm_module_import_count(m);
-  for (size_t k = 0; k < n; k++) {
-    tea_wasm_import_info im = tea_wasm_module_import(m, k);
-    if (strcmp(im.module, "wapc") != 0) continue;
-    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
-      if (strcmp(im.name, fns[i].name) != 0) continue;
-      tea_code rc = tea_wasm_linker_define_func(linker, store, "wapc", fns[i].name, i32s, fns[i].nparams, i32s,
-                                                fns[i].nresults, fns[i].fn, inv, err);
-      if (rc != TEA_OK) return rc;
-    }
+  for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
+    tea_code rc = tea_wasm_linker_define_host(linker, "wapc", fns[i].name, i32s, fns[i].nparams, i32s,
+                                              fns[i].nresults, fns[i].fn, NULL, err);
+    if (rc != TEA_OK) return rc;
   }
   return TEA_OK;
 }

@@ -57,6 +57,16 @@ static int random_cb(void *user, uint8_t *buf, size_t len) {
   return TEA_WASI_ESUCCESS;
 }
 
+static tea_wasi *wasi_of_store(tea_wasm_store *store) {
+  tea_invocation *inv = tea_wasm_store_user(store);
+  return inv ? inv->wasi : NULL;
+}
+
+tea_code tea_wasi_gate_define(tea_wasm_linker *linker, tea_error *err) {
+  static const tea_wasi_binding binding = {wasi_of_store};
+  return tea_wasi_define_shared(&binding, linker, err);
+}
+
 tea_code tea_wasi_gate_new(tea_invocation *inv, tea_wasi **out, tea_error *err) {
   tea_wasi_config cfg;
   tea_wasi_config_init(&cfg);

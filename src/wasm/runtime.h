@@ -94,6 +94,11 @@ struct tea_wasm_store {
   size_t nobjects, cap_objects;
 };
 
+/* store.c: a host function with its type in one block, owned by nobody yet
+ * (a store tracks it, or a linker keeps it); NULL when out of memory. */
+tea_wasm_func *tea_host_func_alloc(const tea_wasm_valtype *params, uint32_t nparams,
+                                   const tea_wasm_valtype *results, uint32_t nresults,
+                                   tea_wasm_host_fn fn, void *env);
 /* store.c: objects the store frees with itself. tea_store_track releases obj
  * itself when it fails. */
 tea_code tea_store_track(tea_wasm_store *s, void *obj, void (*release)(void *), tea_error *err);

@@ -125,18 +125,13 @@ void *tea_wasm_store_user(const tea_wasm_store *s) { return s->user; }
 
 /* ---- host functions ---------------------------------------------------------- */
 
-static void free_host_func(void *p) { free(p); /* its types live in the same block */ }
-
-tea_code tea_wasm_func_new_host(tea_wasm_store *store, const tea_wasm_valtype *params,
-                                uint32_t nparams, const tea_wasm_valtype *results,
-                                uint32_t nresults, tea_wasm_host_fn fn, void *env,
-                                tea_wasm_func **out, tea_error *err) {
-  *out = NULL;
-  if (!fn) return tea_fail(err, TEA_ERR_ARG, "host function is NULL");
-  /* the function and its type's bytes in one block (fresh instances define
-     their host functions on every call) */
+/* The function and its type's bytes in one block (fresh instances define
+ * their host functions on every call); freed with free(). */
+tea_wasm_func *tea_host_func_alloc(const tea_wasm_valtype *params, uint32_t nparams,
+                                   const tea_wasm_valtype *results, uint32_t nresults,
+                                   tea_wasm_host_fn fn, void *env) {
   tea_wasm_func *f = calloc(1, sizeof *f + (size_t)nparams + nresults + 1);
-  if (!f) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  if (!f) return NULL;
   uint8_t *types = (uint8_t *)(f + 1);
   for (uint32_t i = 0; i < nparams; i++) types[i] = (uint8_t)params[i];
   for (uint32_t i = 0; i < nresults; i++) types[nparams + i] = (uint8_t)results[i];
@@ -145,7 +140,18 @@ tea_code tea_wasm_func_new_host(tea_wasm_store *store, const tea_wasm_valtype *p
   f->type = &f->own_type;
   f->host = fn;
   f->env = env;
-  tea_code rc = tea_store_track(store, f, free_host_func, err);
+  return f;
+}
+
+tea_code tea_wasm_func_new_host(tea_wasm_store *store, const tea_wasm_valtype *params,
+                                uint32_t nparams, const tea_wasm_valtype *results,
+                                uint32_t nresults, tea_wasm_host_fn fn, void *env,
+                                tea_wasm_func **out, tea_error *err) {
+  *out = NULL;
+  if (!fn) return tea_fail(err, TEA_ERR_ARG, "host function is NULL");
+  tea_wasm_func *f = tea_host_func_alloc(params, nparams, results, nresults, fn, env);
+  if (!f) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  tea_code rc = tea_store_track(store, f, free, err);
   if (rc == TEA_OK) *out = f;
   return rc;
 }

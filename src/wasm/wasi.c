@@ -126,6 +126,9 @@ typedef struct wfd {
 } wfd;
 
 struct tea_wasi {
+  /* first, so that a function defined with this tea_wasi as its env and one
+     defined with a shared binding both find it the same way (wasi_of) */
+  tea_wasi_binding self; /* of_store NULL */
   uint32_t caps;
   char *args; /* NUL-terminated strings back to back, as args_get lays them out */
   uint32_t args_len, argc;
@@ -1562,10 +1565,22 @@ static int sock_unsupported(wctx *c, const tea_wasm_slot *a) {
   return W_ENOTSUP;
 }
 
+/* The tea_wasi a call is for: the env itself (tea_wasi_define) or the
+ * calling store's (tea_wasi_define_shared). */
+static tea_wasi *wasi_of(tea_wasm_host_call *call) {
+  const tea_wasi_binding *b = call->env;
+  return b->of_store ? b->of_store(call->store) : (tea_wasi *)call->env;
+}
+
+static tea_code no_wasi(tea_wasm_host_call *call) {
+  return tea_fail(call->err, TEA_ERR_TRAP, "wasi: this store has no WASI context");
+}
+
 /* proc_exit and proc_raise end the guest, so they fail the call (which the
  * engine unwinds like a trap) instead of returning an errno. */
 static tea_code host_proc_exit(tea_wasm_host_call *call, tea_wasm_slot *s) {
-  tea_wasi *w = call->env;
+  tea_wasi *w = wasi_of(call);
+  if (!w) return no_wasi(call);
   uint32_t status = s[0].u32;
   if (!(w->caps & TEA_WASI_CAP_EXIT))
     return tea_fail(call->err, TEA_ERR_TRAP, "proc_exit: capability not granted");
@@ -1577,7 +1592,8 @@ static tea_code host_proc_exit(tea_wasm_host_call *call, tea_wasm_slot *s) {
 /* Raising a signal terminates the program as the shell would report it
  * (128 + signal); signal 0 only checks, as kill(2) does. */
 static tea_code host_proc_raise(tea_wasm_host_call *call, tea_wasm_slot *s) {
-  tea_wasi *w = call->env;
+  tea_wasi *w = wasi_of(call);
+  if (!w) return no_wasi(call);
   uint32_t sig = s[0].u32;
   int e = W_ESUCCESS;
   if (!(w->caps & TEA_WASI_CAP_EXIT)) e = W_ENOTCAPABLE;
@@ -1597,10 +1613,11 @@ static tea_code host_proc_raise(tea_wasm_host_call *call, tea_wasm_slot *s) {
 typedef int (*wasi_impl)(wctx *c, const tea_wasm_slot *a);
 
 /* One trampoline per function: the engine gives each host function one env
- * pointer, and that is the tea_wasi, so the implementation is chosen here. */
+ * pointer, which leads to the tea_wasi, so the implementation is chosen here. */
 #define TRAMPOLINE(fn)                                                              \
   static tea_code host_##fn(tea_wasm_host_call *call, tea_wasm_slot *s) {           \
-    wctx c = {call->env, call->caller ? tea_wasm_instance_memory(call->caller) : NULL}; \
+    wctx c = {wasi_of(call), call->caller ? tea_wasm_instance_memory(call->caller) : NULL}; \
+    if (!c.w) return no_wasi(call);                                                 \
     int e = fn(&c, s);                                                              \
     s[0].u64 = 0;                                                                   \
     s[0].i32 = e;                                                                   \
@@ -1701,19 +1718,31 @@ static const struct {
     {"sock_shutdown", "ii:i", host_sock_unsupported},
 };
 
-static tea_code define_one(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store *store,
-                           size_t i, tea_error *err) {
-  {
-    tea_wasm_valtype types[2][12];
-    uint32_t count[2] = {0, 0};
-    int side = 0;
-    for (const char *p = defs[i].sig; *p; p++) {
-      if (*p == ':') side = 1;
-      else types[side][count[side]++] = *p == 'I' ? TEA_WASM_I64 : TEA_WASM_I32;
-    }
-    return tea_wasm_linker_define_func(linker, store, TEA_WASI_MODULE, defs[i].name, types[0],
-                                       count[0], types[1], count[1], defs[i].fn, wasi, err);
+/* Defines defs[i] with env: in store when one is given, else owned by the linker. */
+static tea_code define_one(void *env, tea_wasm_linker *linker, tea_wasm_store *store, size_t i,
+                           tea_error *err) {
+  tea_wasm_valtype types[2][12];
+  uint32_t count[2] = {0, 0};
+  int side = 0;
+  for (const char *p = defs[i].sig; *p; p++) {
+    if (*p == ':') side = 1;
+    else types[side][count[side]++] = *p == 'I' ? TEA_WASM_I64 : TEA_WASM_I32;
   }
+  if (!store)
+    return tea_wasm_linker_define_host(linker, TEA_WASI_MODULE, defs[i].name, types[0], count[0],
+                                       types[1], count[1], defs[i].fn, env, err);
+  return tea_wasm_linker_define_func(linker, store, TEA_WASI_MODULE, defs[i].name, types[0],
+                                     count[0], types[1], count[1], defs[i].fn, env, err);
+}
+
+tea_code tea_wasi_define_shared(const tea_wasi_binding *binding, tea_wasm_linker *linker,
+                                tea_error *err) {
+  if (!binding || !binding->of_store || !linker) return tea_fail(err, TEA_ERR_ARG, "wasi: null argument");
+  for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+    tea_code rc = define_one((void *)binding, linker, NULL, i, err);
+    if (rc != TEA_OK) return rc;
+  }
+  return TEA_OK;
 }
 
 tea_code tea_wasi_define(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store *store,

@@ -567,6 +567,63 @@ static void test_file_round_trip(void **state) {
   teardown(f);
 }
 
+/* One linker for many stores (tea_wasi_define_shared): each call reaches the
+ * tea_wasi of the store it runs in; a store without one traps. */
+static tea_wasi *wasi_of_user(tea_wasm_store *store) { return tea_wasm_store_user(store); }
+
+static void test_shared_definitions(void **state) {
+  (void)state;
+  static const tea_wasi_binding binding = {wasi_of_user};
+  tea_error err;
+  tea_error_clear(&err);
+  tea_wasm_linker *l;
+  assert_int_equal(tea_wasm_linker_new(&l, &err), TEA_OK);
+  assert_int_equal(tea_wasi_define_shared(NULL, l, &err), TEA_ERR_ARG);
+  assert_int_equal(tea_wasi_define_shared(&binding, l, &err), TEA_OK);
+  tea_wasm_module *m;
+  assert_int_equal(tea_wasm_module_load(module_bytes, sizeof module_bytes, NULL, &m, &err), TEA_OK);
+  fixture f[3];
+  memset(f, 0, sizeof f);
+  for (int i = 0; i < 3; i++) {
+    f[i].module = m;
+    assert_int_equal(tea_wasm_store_new(NULL, &f[i].store, &err), TEA_OK);
+    if (i < 2) { /* the third store gets no WASI context */
+      tea_wasi_config c;
+      tea_wasi_config_init(&c);
+      c.output = capture;
+      c.user = &f[i];
+      assert_int_equal(tea_wasi_new(&c, &f[i].wasi, &err), TEA_OK);
+      tea_wasm_store_set_user(f[i].store, f[i].wasi);
+    }
+    assert_int_equal(tea_wasm_instantiate(f[i].store, m, l, &f[i].inst, &err), TEA_OK);
+    f[i].mem = tea_wasm_instance_memory(f[i].inst);
+  }
+  for (int i = 0; i < 2; i++) {
+    const char *text = i ? "second" : "first";
+    put_str(&f[i], 64, text);
+    store32(&f[i], 0, 64);
+    store32(&f[i], 4, (uint32_t)strlen(text));
+    assert_int_equal(wcall(&f[i], "fd_write", "iiii", 1, 0, 1, 32), 0);
+  }
+  assert_string_equal(f[0].out, "1:first|");
+  assert_string_equal(f[1].out, "1:second|");
+  tea_wasm_val args[4] = {{.type = TEA_WASM_I32}, {.type = TEA_WASM_I32}, {.type = TEA_WASM_I32},
+                          {.type = TEA_WASM_I32}};
+  tea_wasm_val res;
+  assert_int_equal(tea_wasm_call(f[2].inst, "fd_write", args, 4, &res, 1, &err), TEA_ERR_TRAP);
+  assert_string_equal(err.msg, "wasi: this store has no WASI context");
+  tea_wasm_val st = {.type = TEA_WASM_I32, .of.i32 = 3};
+  assert_int_equal(tea_wasm_call(f[2].inst, "proc_exit", &st, 1, NULL, 0, &err), TEA_ERR_TRAP);
+  assert_int_equal(tea_wasm_call(f[1].inst, "proc_exit", &st, 1, NULL, 0, &err), TEA_ERR_EXIT);
+  assert_int_equal(err.exit_status, 3);
+  for (int i = 0; i < 3; i++) {
+    tea_wasm_store_free(f[i].store);
+    tea_wasi_free(f[i].wasi);
+  }
+  tea_wasm_linker_free(l);
+  tea_wasm_module_free(m);
+}
+
 static void test_process_and_fds(void **state) {
   (void)state;
   fixture *f = setup(TEA_WASI_CAP_ALL, true);
@@ -615,7 +672,7 @@ int main(void) {
       cmocka_unit_test(test_path_escapes),     cmocka_unit_test(test_capabilities_off),
       cmocka_unit_test(test_capabilities_on),  cmocka_unit_test(test_bad_pointers),
       cmocka_unit_test(test_callbacks),        cmocka_unit_test(test_file_round_trip),
-      cmocka_unit_test(test_process_and_fds),
+      cmocka_unit_test(test_process_and_fds),  cmocka_unit_test(test_shared_definitions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

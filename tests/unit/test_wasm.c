@@ -188,6 +188,89 @@ static void test_host_functions_and_traps(void **state) {
   teardown(&fx);
 }
 
+/* A linker-owned host function: one linker, built once, serves stores on
+ * several threads at once; each call finds its own store's state through
+ * the store's user pointer, and the env is the one given at definition. */
+typedef struct per_store {
+  int32_t calls, offset;
+} per_store;
+static int shared_env_tag;
+static tea_code host_add_counted(tea_wasm_host_call *call, tea_wasm_slot *s) {
+  if (call->env != &shared_env_tag) return tea_fail(call->err, TEA_ERR_TRAP, "wrong env");
+  per_store *ps = tea_wasm_store_user(call->store);
+  ps->calls++;
+  s[0].i32 = s[0].i32 + s[1].i32 + ps->offset;
+  return TEA_OK;
+}
+static tea_code host_fail_shared(tea_wasm_host_call *call, tea_wasm_slot *s) {
+  return tea_fail(call->err, TEA_ERR_TRAP, "shared host refused %d", s[0].i32);
+}
+
+typedef struct shared_run {
+  const tea_wasm_module *module;
+  tea_wasm_linker *linker;
+  int32_t offset;
+  int ok; /* rounds that answered right */
+} shared_run;
+
+static void *run_shared(void *arg) {
+  shared_run *r = arg;
+  for (int round = 0; round < 200; round++) {
+    tea_error err;
+    tea_wasm_store *st;
+    tea_wasm_instance *in;
+    per_store ps = {0, r->offset};
+    if (tea_wasm_store_new(NULL, &st, &err) != TEA_OK) return NULL;
+    tea_wasm_store_set_user(st, &ps);
+    tea_wasm_val args[2] = {i32v(round), i32v(2)}, res = {0};
+    if (tea_wasm_instantiate(st, r->module, r->linker, &in, &err) == TEA_OK &&
+        tea_wasm_call(in, "call_add", args, 2, &res, 1, &err) == TEA_OK && res.of.i32 == round + 2 + r->offset &&
+        ps.calls == 1)
+      r->ok++;
+    tea_wasm_store_free(st);
+  }
+  return NULL;
+}
+
+static void test_linker_owned_host_functions_serve_many_stores(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *bytes = read_file("engine.wasm", &len);
+  tea_error err;
+  tea_wasm_module *m;
+  assert_int_equal(tea_wasm_module_load(bytes, len, NULL, &m, &err), TEA_OK);
+  free(bytes);
+  tea_wasm_linker *l;
+  assert_int_equal(tea_wasm_linker_new(&l, &err), TEA_OK);
+  tea_wasm_valtype i32 = TEA_WASM_I32, two[2] = {TEA_WASM_I32, TEA_WASM_I32};
+  assert_int_equal(tea_wasm_linker_define_host(l, "host", "fail", &i32, 1, &i32, 1, host_fail_shared, NULL, &err),
+                   TEA_OK);
+  assert_int_equal(tea_wasm_linker_define_host(l, "host", "add", two, 2, &i32, 1, host_add_counted,
+                                               &shared_env_tag, &err), TEA_OK);
+  assert_int_equal(tea_wasm_linker_define_host(l, "host", "null", two, 2, &i32, 1, NULL, NULL, &err), TEA_ERR_ARG);
+  shared_run runs[4];
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) {
+    runs[i] = (shared_run){m, l, 1000 * (i + 1), 0};
+    assert_int_equal(pthread_create(&th[i], NULL, run_shared, &runs[i]), 0);
+  }
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(runs[i].ok, 200);
+  }
+  /* a trap from a linker-owned function travels out as from any other */
+  tea_wasm_store *st;
+  tea_wasm_instance *in;
+  assert_int_equal(tea_wasm_store_new(NULL, &st, &err), TEA_OK);
+  assert_int_equal(tea_wasm_instantiate(st, m, l, &in, &err), TEA_OK);
+  tea_wasm_val a = i32v(9), res;
+  assert_int_equal(tea_wasm_call(in, "call_fail", &a, 1, &res, 1, &err), TEA_ERR_TRAP);
+  assert_string_equal(err.msg, "shared host refused 9");
+  tea_wasm_store_free(st);
+  tea_wasm_linker_free(l);
+  tea_wasm_module_free(m);
+}
+
 static void test_memory_bounds_and_limits(void **state) {
   (void)state;
   fixture fx;
@@ -458,6 +541,7 @@ int main(void) {
       cmocka_unit_test(test_runaway_recursion_traps),
       cmocka_unit_test(test_deterministic_nans),
       cmocka_unit_test(test_host_functions_and_traps),
+      cmocka_unit_test(test_linker_owned_host_functions_serve_many_stores),
       cmocka_unit_test(test_memory_bounds_and_limits),
       cmocka_unit_test(test_out_of_bounds_on_every_memory_and_thread),
       cmocka_unit_test(test_fused_multiply_add_store),
