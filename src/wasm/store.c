@@ -18,8 +18,8 @@
  * makes and frees a store per request; mapping, protecting and unmapping each
  * time cost page faults and, in a threaded node, TLB shootdowns on every core.
  * One spare of each is kept per thread (and simply left when a thread ends).
- * A spare stack needs no clearing: locals are zeroed on entry and operand
- * slots are written before they are read. A spare memory is zeroed up to the
+ * A spare stack needs no clearing: locals are zeroed on entry, operand
+ * slots are written before they are read, and so are call frames. A spare memory is zeroed up to the
  * size its guest could reach. */
 static _Thread_local struct {
   void *p;
@@ -50,6 +50,11 @@ static void stack_give(void *p, size_t bytes) {
   }
 }
 
+/* The value stack, then one frame per call level (+1 for the entry). */
+static size_t stack_mapping_bytes(const tea_wasm_limits *l) {
+  return (size_t)l->stack_slots * sizeof(tea_wasm_slot) + ((size_t)l->max_call_depth + 1) * sizeof(tea_frame);
+}
+
 tea_code tea_wasm_store_new(const tea_wasm_limits *limits, tea_wasm_store **out, tea_error *err) {
   *out = NULL;
   tea_wasm_store *s = calloc(1, sizeof *s);
@@ -61,11 +66,11 @@ tea_code tea_wasm_store_new(const tea_wasm_limits *limits, tea_wasm_store **out,
   if (!s->limits.max_call_depth) s->limits.max_call_depth = DEFAULT_CALL_DEPTH;
   if (!s->limits.stack_slots) s->limits.stack_slots = DEFAULT_STACK_SLOTS;
   /* mapped, not calloc'd: the kernel supplies zero pages lazily, so a store
-     costs nothing until its stack is used (the actor host makes many) */
-  size_t stack_bytes = (size_t)s->limits.stack_slots * sizeof *s->stack;
-  s->stack = stack_take(stack_bytes);
-  s->frames = malloc(((size_t)s->limits.max_call_depth + 1) * sizeof *s->frames);
-  if (!s->stack || !s->frames) {
+     costs nothing until its stack is used (the actor host makes many); the
+     call frames live at the end of the same mapping */
+  s->stack = stack_take(stack_mapping_bytes(&s->limits));
+  if (s->stack) s->frames = (tea_frame *)(s->stack + s->limits.stack_slots);
+  if (!s->stack) {
     tea_wasm_store_free(s);
     return tea_fail(err, TEA_ERR_NOMEM, "out of memory allocating a %u-slot stack",
                     s->limits.stack_slots);
@@ -84,8 +89,7 @@ void tea_wasm_store_free(tea_wasm_store *s) {
   for (size_t i = s->nobjects; i > 0; i--) s->releases[i - 1](s->objects[i - 1]);
   free(s->objects);
   free(s->releases);
-  if (s->stack) stack_give(s->stack, (size_t)s->limits.stack_slots * sizeof *s->stack);
-  free(s->frames);
+  if (s->stack) stack_give(s->stack, stack_mapping_bytes(&s->limits));
   free(s);
 }
 
