@@ -87,6 +87,14 @@ typedef void (*tea_http_idle)(void *user, unsigned worker);
  * FD_SETSIZE (1024), so a higher limit switches it to epoll. */
 #define TEA_HTTP_SELECT_MAX 768
 
+/* Memory per connection for the request line and headers, the body as it
+ * arrives and the response headers (libmicrohttpd's connection pool).
+ * libmicrohttpd zeroes the pool between requests, 1.5 times its size per
+ * request, so its default (32 KiB) costs more than the rest of a small
+ * call's HTTP work; 16 KiB still takes about 12 KiB of request headers. */
+#define TEA_HTTP_CONNECTION_MEMORY 16384
+#define TEA_HTTP_CONNECTION_MEMORY_MIN 4096
+
 typedef struct tea_http_config {
   const char *bind;      /* "127.0.0.1" (default) or another address */
   uint16_t port;         /* 0: pick a free port (see tea_http_port) */
@@ -94,6 +102,8 @@ typedef struct tea_http_config {
   unsigned threads;      /* worker threads; default: 2 */
   unsigned timeout_s;    /* idle connection timeout; default 30 */
   unsigned max_connections; /* default TEA_HTTP_SELECT_MAX; beyond it the server uses epoll */
+  size_t connection_memory;  /* bytes; default TEA_HTTP_CONNECTION_MEMORY; requests whose
+                                headers do not fit get 431 */
   const char *tls_cert_pem; /* both set: HTTPS */
   const char *tls_key_pem;
   tea_http_idle idle;       /* optional; gets the handler's user pointer */

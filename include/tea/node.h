@@ -37,6 +37,7 @@ typedef struct tea_node_config {
   size_t max_body;        /* bytes; default 1 MiB */
   unsigned threads;       /* HTTP worker threads; default 2 */
   unsigned max_connections; /* HTTP connections at once; default 768 (TEA_HTTP_SELECT_MAX) */
+  size_t connection_memory; /* bytes per HTTP connection; default 16 KiB (TEA_HTTP_CONNECTION_MEMORY) */
   unsigned attest_interval; /* seconds between attestation rounds; 0: never; default 30 */
   unsigned attest_sample;   /* peers challenged per round; default 3 */
   char log_level[8];        /* [log] level: debug, info (default), warn, error */

@@ -21,6 +21,7 @@ void tea_node_config_default(tea_node_config *c, const char *state_dir) {
   c->max_body = 1 << 20;
   c->threads = 2;
   c->max_connections = TEA_HTTP_SELECT_MAX;
+  c->connection_memory = TEA_HTTP_CONNECTION_MEMORY;
   c->attest_interval = 30;
   c->attest_sample = 3;
 }
@@ -102,6 +103,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
   else if (IS("http", "threads")) ok = number(value, 64, &n) && n > 0 && ((c->threads = (unsigned)n), true);
   else if (IS("http", "max_connections"))
     ok = number(value, 1u << 20, &n) && n > 0 && ((c->max_connections = (unsigned)n), true);
+  else if (IS("http", "connection_memory"))
+    ok = number(value, 1u << 24, &n) && n >= TEA_HTTP_CONNECTION_MEMORY_MIN && ((c->connection_memory = n), true);
   else if (IS("http", "tls_cert")) ok = copy(c->tls_cert, sizeof c->tls_cert, value);
   else if (IS("http", "tls_key")) ok = copy(c->tls_key, sizeof c->tls_key, value);
   else {
@@ -157,8 +160,8 @@ tea_code tea_node_config_save(const char *path, const tea_node_config *c, tea_er
   fprintf(f, "\n[log]\nlevel = %s\n", c->log_level[0] ? c->log_level : "info");
   if (c->log_file[0]) fprintf(f, "file = %s\n", c->log_file);
   fprintf(f, "\n[actors]\npool = %u\n", c->instance_pool);
-  fprintf(f, "\n[http]\nmax_body = %zu\nthreads = %u\nmax_connections = %u\n", c->max_body, c->threads,
-          c->max_connections);
+  fprintf(f, "\n[http]\nmax_body = %zu\nthreads = %u\nmax_connections = %u\nconnection_memory = %zu\n",
+          c->max_body, c->threads, c->max_connections, c->connection_memory);
   if (c->tls_cert[0]) fprintf(f, "tls_cert = %s\ntls_key = %s\n", c->tls_cert, c->tls_key);
   bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
   ok = fclose(f) == 0 && ok;

@@ -341,6 +341,10 @@ tea_code tea_http_start(const tea_http_config *config, tea_http_handler handler,
   if (!c.threads) c.threads = 2;
   if (!c.timeout_s) c.timeout_s = 30;
   if (!c.max_connections) c.max_connections = TEA_HTTP_SELECT_MAX;
+  if (!c.connection_memory) c.connection_memory = TEA_HTTP_CONNECTION_MEMORY;
+  if (c.connection_memory < TEA_HTTP_CONNECTION_MEMORY_MIN)
+    return tea_fail(err, TEA_ERR_ARG, "connection memory of %zu bytes is under the minimum of %d",
+                    c.connection_memory, TEA_HTTP_CONNECTION_MEMORY_MIN);
   struct sockaddr_in sa;
   memset(&sa, 0, sizeof sa);
   sa.sin_family = AF_INET;
@@ -391,6 +395,7 @@ tea_code tea_http_start(const tea_http_config *config, tea_http_handler handler,
         {MHD_OPTION_LISTEN_SOCKET, fd, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, c.timeout_s, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, per_thread, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)c.connection_memory, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
         {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)c.tls_cert_pem},
         {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)c.tls_key_pem},

@@ -153,6 +153,7 @@ tea_code tea_node_start(tea_node *n, tea_error *err) {
       .max_body = n->cfg.max_body,
       .threads = n->cfg.threads ? n->cfg.threads : 2,
       .max_connections = n->cfg.max_connections,
+      .connection_memory = n->cfg.connection_memory,
       .idle = node_receipts_idle, /* receipts.c: batch signing */
   };
   tea_code qrc = node_receipt_queues(n, hc.threads, err);

@@ -161,6 +161,40 @@ static void test_malformed_request_then_still_serving(void **state) {
   tea_http_stop(s);
 }
 
+/* A small connection pool (the minimum): ordinary requests and a body many
+ * times the pool's size still work; headers that do not fit get 431 and the
+ * server keeps serving; a pool under the minimum is refused at start. */
+static void test_connection_memory(void **state) {
+  (void)state;
+  tea_http_config cfg = {.max_body = 1 << 16, .connection_memory = TEA_HTTP_CONNECTION_MEMORY_MIN,
+                         .max_connections = test_max_connections};
+  tea_http_server *s;
+  tea_error err;
+  assert_int_equal(tea_http_start(&cfg, echo, NULL, &s, &err), TEA_OK);
+  buf b;
+  assert_int_equal(request(tea_http_port(s), "/v1/x", NULL, 0, &b), 200);
+  char *big = malloc(40000);
+  memset(big, 'x', 40000);
+  assert_int_equal(request(tea_http_port(s), "/p", big, 40000, &b), 200);
+  assert_string_equal(b.data, "POST /p q=- len=40000");
+  char *req = malloc(8000);
+  int n = snprintf(req, 8000, "GET /h HTTP/1.1\r\nHost: x\r\nX-Big: %.6000s\r\n\r\n", big);
+  assert_true(n > 6000 && n < 8000);
+  int fd = raw_send(tea_http_port(s), req);
+  char reply[256] = {0};
+  ssize_t got = read(fd, reply, sizeof reply - 1);
+  close(fd);
+  assert_true(got > 0);
+  assert_non_null(strstr(reply, " 431 "));
+  assert_int_equal(request(tea_http_port(s), "/ok", NULL, 0, &b), 200);
+  free(req);
+  free(big);
+  tea_http_stop(s);
+  cfg.connection_memory = TEA_HTTP_CONNECTION_MEMORY_MIN - 1;
+  assert_int_equal(tea_http_start(&cfg, echo, NULL, &s, &err), TEA_ERR_ARG);
+  assert_non_null(strstr(err.msg, "connection memory"));
+}
+
 /* ---- deferred answers ---- */
 
 #define PARK_MAX 64
@@ -576,6 +610,7 @@ int main(void) {
       cmocka_unit_test(test_get_and_post_reach_the_handler),
       cmocka_unit_test(test_oversized_body_is_refused),
       cmocka_unit_test(test_malformed_request_then_still_serving),
+      cmocka_unit_test(test_connection_memory),
       cmocka_unit_test_setup(test_deferred_answers_come_back_from_another_thread, use_select),
       cmocka_unit_test_setup(test_stop_waits_for_parked_requests, use_select),
       cmocka_unit_test_setup(test_client_gone_while_parked, use_select),

@@ -129,7 +129,7 @@ static void test_config_backend(void **state) {
   unlink(path);
 }
 
-/* [log], [actors] and [http] max_connections: saved and loaded back, bad values
+/* [log], [actors] and [http] max_connections and connection_memory: saved and loaded back, bad values
  * refused, and a log file the node cannot open stops it before anything else. */
 static void test_config_log_and_pool(void **state) {
   (void)state;
@@ -143,12 +143,18 @@ static void test_config_log_and_pool(void **state) {
   c.instance_pool = 8;
   assert_int_equal(c.max_connections, TEA_HTTP_SELECT_MAX); /* the default */
   c.max_connections = 5000;
+  assert_int_equal(c.connection_memory, TEA_HTTP_CONNECTION_MEMORY);
+  c.connection_memory = 65536;
   assert_int_equal(tea_node_config_save(path, &c, &err), TEA_OK);
   assert_int_equal(tea_node_config_load(path, &back, &err), TEA_OK);
   assert_string_equal(back.log_level, "debug");
   assert_string_equal(back.log_file, c.log_file);
   assert_int_equal(back.instance_pool, 8);
   assert_int_equal(back.max_connections, 5000);
+  assert_int_equal(back.connection_memory, 65536);
+  write_file(path, "[http]\nconnection_memory = 1024\n"); /* under the minimum */
+  assert_int_equal(tea_node_config_load(path, &back, &err), TEA_ERR_ARG);
+  assert_non_null(strstr(err.msg, "connection_memory"));
   write_file(path, "[http]\nmax_connections = 0\n");
   assert_int_equal(tea_node_config_load(path, &back, &err), TEA_ERR_ARG);
   write_file(path, "[log]\nlevel = chatty\n");
