@@ -270,6 +270,21 @@ static void test_encoder_misuse(void **state) {
   assert_int_equal(tea_cbor_put_bytes(&e, "0123456789", 10), TEA_ERR_LIMIT);
   tea_cbor_enc_free(&e);
 
+  /* the same limit, exactly, when the room is already there (short strings
+     are written in place) */
+  for (size_t n = 15; n <= 16; n++) {
+    tea_cbor_enc_init(&e);
+    tea_cbor_enc_set_limit(&e, 16);
+    assert_int_equal(tea_cbor_enc_reserve(&e, 16), TEA_OK);
+    assert_int_equal(tea_cbor_put_bytes(&e, "0123456789abcdef", n), n == 15 ? TEA_OK : TEA_ERR_LIMIT);
+    if (n == 15) {
+      assert_int_equal(e.len, 16);
+      assert_int_equal(e.buf[0], 0x4f);
+      assert_int_equal(tea_cbor_put_uint(&e, 1), TEA_ERR_LIMIT);
+    }
+    tea_cbor_enc_free(&e);
+  }
+
   tea_cbor_enc_init(&e); /* nesting limit: the same as the decoder's */
   for (int i = 0; i < TEA_CBOR_MAX_DEPTH - 1; i++) assert_int_equal(tea_cbor_begin_array(&e, 1), TEA_OK);
   assert_int_equal(tea_cbor_put_tag(&e, 7), TEA_OK);
