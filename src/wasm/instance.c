@@ -215,6 +215,7 @@ tea_code tea_wasm_instantiate(tea_wasm_store *store, const tea_wasm_module *m,
     if (!in->memory || off + seg->len > in->memory->size)
       return tea_fail(err, TEA_ERR_TRAP, TEA_TRAP_MEMORY);
     if (seg->len) memcpy(in->memory->data + off, seg->bytes, seg->len);
+    tea_memory_mark(in->memory->data, off, seg->len);
   }
   if (m->has_start) {
     tea_wasm_func *start = in->funcs[m->start];

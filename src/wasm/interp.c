@@ -450,6 +450,7 @@ dispatch:
     uint64_t d = A(1).u32, n = A(3).u32;
     if (UNLIKELY(d + n > mem_size)) TRAP(TEA_TRAP_MEMORY);
     memset(mem + d, (int)(A(2).u32 & 0xff), n);
+    tea_memory_mark(mem, d, n);
     ip += 4;
     NEXT();
   }
@@ -457,6 +458,7 @@ dispatch:
     uint64_t d = A(1).u32, s = A(2).u32, n = A(3).u32;
     if (UNLIKELY(d + n > mem_size || s + n > mem_size)) TRAP(TEA_TRAP_MEMORY);
     memmove(mem + d, mem + s, n);
+    tea_memory_mark(mem, d, n);
     ip += 4;
     NEXT();
   }
@@ -465,6 +467,7 @@ dispatch:
     uint32_t len = inst->data_len[ip[1]];
     if (UNLIKELY(d + n > mem_size || s + n > len)) TRAP(TEA_TRAP_MEMORY);
     if (n) memcpy(mem + d, inst->module->datas[ip[1]].bytes + s, n);
+    tea_memory_mark(mem, d, n);
     ip += 5;
     NEXT();
   }
@@ -669,6 +672,7 @@ dispatch:
     if (OOB(ea, sizeof(utype))) TRAP(TEA_TRAP_MEMORY); \
     utype v = LEFOR(utype, r.bits);                                   \
     memcpy(mem + ea, &v, sizeof v);                                   \
+    TEA_MARK(mem, ea);                                                \
     ip += 6;                                                          \
     NEXT();                                                           \
   }
@@ -701,6 +705,7 @@ dispatch:
     ctype v = (ctype)A(2).member;                                     \
     v = LEFOR(ctype, v);                                              \
     memcpy(mem + ea, &v, sizeof v);                                   \
+    TEA_MARK(mem, ea);                                                \
     ip += 4;                                                          \
     NEXT();                                                           \
   }
@@ -722,6 +727,7 @@ dispatch:
     } else {                                                            \
       v = LEFOR(ctype, (ctype)A(3).member);                             \
       memcpy(mem + ea, &v, sizeof v);                                   \
+      TEA_MARK(mem, ea);                                                \
     }                                                                   \
     ip += 5 + tee;                                                      \
     NEXT();                                                             \
@@ -998,6 +1004,7 @@ dispatch:
     uint64_t ea = (uint64_t)A(1).u32 + ip[3];                                \
     if (OOB(ea, 16)) TRAP(TEA_TRAP_MEMORY);                 \
     memcpy(mem + ea, &fp[ip[2]], 16);                                        \
+    TEA_MARK(mem, ea);                                                       \
     ip += 4;                                                                 \
     NEXT();                                                                  \
   }
@@ -1017,6 +1024,7 @@ dispatch:
     uint64_t ea = (uint64_t)A(1).u32 + ip[3];                                \
     if (OOB(ea, 1u << sz)) TRAP(TEA_TRAP_MEMORY);         \
     memcpy(mem + ea, (const uint8_t *)&fp[ip[2]] + (ip[4] << sz), 1u << sz); \
+    TEA_MARK(mem, ea);                                                       \
     ip += 5;                                                                 \
     NEXT();                                                                  \
   }
@@ -1039,6 +1047,7 @@ dispatch:
     uint64_t ea = (uint64_t)(uint32_t)(base) + ip[4];                        \
     if (OOB(ea, 16)) TRAP(TEA_TRAP_MEMORY);                 \
     memcpy(mem + ea, &fp[ip[3]], 16);                                        \
+    TEA_MARK(mem, ea);                                                       \
     ip += 5;                                                                 \
     NEXT();                                                                  \
   }
@@ -1068,6 +1077,7 @@ dispatch:
     if (OOB(ea, 8)) TRAP(TEA_TRAP_MEMORY);                            \
     uint64_t v = LE64(r.u64);                                         \
     memcpy(mem + ea, &v, 8);                                          \
+    TEA_MARK(mem, ea);                                                \
     ip = q + 5;                                                       \
     NEXT();                                                           \
   }

@@ -31,15 +31,46 @@ struct tea_wasm_func {
   tea_functype own_type; /* host functions keep their type here */
 };
 
+/* Write tracking. Every write into a memory, by the guest or through the
+ * embedding API, marks the 4 KiB page where it starts, in a map of one byte
+ * per page kept just below the memory's first byte: the interpreter reaches
+ * it from the base pointer it already holds, with one shift and one store.
+ * A single write is at most 16 bytes, so it runs at most TEA_MARK_SPILL bytes
+ * into the next page; whoever resets a marked page resets those too. Resets
+ * then touch only what was written: a spare memory is zeroed page by page
+ * (store.c), a snapshot put back page by page (snapshot.c), where zeroing or
+ * copying the whole memory cost more than the rest of a small actor call.
+ * A mark is TEA_MARK_WRITTEN, or, in a memory with a snapshot,
+ * TEA_MARK_KEPT for a page not written since the snapshot but not zero
+ * (the snapshot's own data, which freeing must still zero). Debug builds
+ * check after every reset that nothing was missed. */
+#define TEA_MARK_SHIFT 12
+#define TEA_MARK_PAGE ((uint64_t)1 << TEA_MARK_SHIFT)
+#define TEA_MARK_MAP ((size_t)1 << (32 - TEA_MARK_SHIFT)) /* a mark for every page of 4 GiB */
+#define TEA_MARK_SPILL 15
+#define TEA_MARK_WRITTEN 1
+#define TEA_MARK_KEPT 2
+/* After a write at ea succeeded (so ea is inside the memory). */
+#define TEA_MARK(base, ea) ((base)[(ptrdiff_t)((ea) >> TEA_MARK_SHIFT) - (ptrdiff_t)TEA_MARK_MAP] = TEA_MARK_WRITTEN)
+
 struct tea_wasm_memory {
-  uint8_t *data;
+  uint8_t *data;     /* the map of written pages is the TEA_MARK_MAP bytes below */
   uint64_t size;     /* bytes */
   uint32_t max_pages; /* the effective maximum: declared max capped by the store's limit */
   bool has_max;
   uint32_t declared_max;
   size_t reserved;   /* bytes of address space reserved for data */
   size_t committed;  /* bytes of it readable and writable (>= size) */
+  bool all_written;  /* the embedder took the raw pointer: reset everything */
 };
+
+/* store.c: marks every page of [off, off + len) written (len may be 0). */
+static inline void tea_memory_mark(uint8_t *base, uint64_t off, uint64_t len) {
+  if (!len) return;
+  uint64_t first = off >> TEA_MARK_SHIFT, last = (off + len - 1) >> TEA_MARK_SHIFT;
+  memset(base - TEA_MARK_MAP + first, TEA_MARK_WRITTEN, (size_t)(last - first + 1));
+}
+static inline uint8_t *tea_memory_marks(const tea_wasm_memory *m) { return m->data - TEA_MARK_MAP; }
 
 struct tea_wasm_table {
   tea_wasm_ref *elems;

@@ -5,16 +5,18 @@
  * instances that own all of that can be snapshotted: an imported memory,
  * table or global is state shared with others, which a restore must not
  * touch. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "wasm/runtime.h"
 
-/* Memory is kept as runs of 4 KiB pages: a run of zero pages is restored with
- * memset, which only writes, so a mostly empty memory (a C actor's stack and
- * heap) costs about what a fresh instance's zeroing does. */
+/* Memory is kept as runs of 4 KiB pages, zero runs as nothing at all, with a
+ * table from each page to its bytes: a restore puts back only the pages
+ * written since (runtime.h, "Write tracking"). */
 #define SNAP_PAGE 4096u
+_Static_assert(SNAP_PAGE == TEA_MARK_PAGE, "snapshot pages are the pages writes are tracked by");
 
 typedef struct mem_run {
   uint64_t off, len;
@@ -31,6 +33,7 @@ struct tea_wasm_snapshot {
   mem_run *runs; /* memory 0 */
   size_t nruns;
   uint64_t memory_size;
+  const uint8_t **page; /* per page: its bytes in a run, or NULL for zeros */
   tea_wasm_slot *globals; /* two slots per global: value, value_hi */
   table_copy *tables;
   uint32_t *elem_len, *data_len;
@@ -40,6 +43,7 @@ void tea_wasm_snapshot_free(tea_wasm_snapshot *s) {
   if (!s) return;
   for (size_t i = 0; i < s->nruns; i++) free(s->runs[i].bytes);
   free(s->runs);
+  free(s->page);
   free(s->globals);
   if (s->tables)
     for (uint32_t i = 0; i < s->of->module->ntables; i++) free(s->tables[i].elems);
@@ -89,6 +93,12 @@ static bool take_memory(tea_wasm_snapshot *s, const tea_wasm_memory *mem) {
       memcpy(r->bytes, mem->data + off, len);
     }
   }
+  uint64_t npages = mem->size / SNAP_PAGE;
+  if (!(s->page = calloc(npages + 1, sizeof *s->page))) return false;
+  for (size_t i = 0; i < s->nruns; i++)
+    if (s->runs[i].bytes)
+      for (uint64_t k = 0; k < s->runs[i].len / SNAP_PAGE; k++)
+        s->page[s->runs[i].off / SNAP_PAGE + k] = s->runs[i].bytes + k * SNAP_PAGE;
   return true;
 }
 
@@ -106,6 +116,11 @@ tea_code tea_wasm_snapshot_take(const tea_wasm_instance *in, tea_wasm_snapshot *
             (s->elem_len = calloc((size_t)m->nelems + 1, sizeof *s->elem_len)) &&
             (s->data_len = calloc((size_t)m->ndatas + 1, sizeof *s->data_len));
   if (ok && in->memory) ok = take_memory(s, in->memory);
+  if (ok && in->memory) { /* what is written from now on is what a restore puts back */
+    uint8_t *marks = tea_memory_marks(in->memory);
+    for (uint64_t p = 0; p < in->memory->size / SNAP_PAGE; p++) marks[p] = s->page[p] ? TEA_MARK_KEPT : 0;
+    in->memory->all_written = false;
+  }
   for (uint32_t i = 0; ok && i < m->nglobals; i++) {
     s->globals[2 * i] = in->globals[i]->value;
     s->globals[2 * i + 1] = in->globals[i]->value_hi;
@@ -132,6 +147,7 @@ tea_code tea_wasm_snapshot_take(const tea_wasm_instance *in, tea_wasm_snapshot *
  * must see zeros) and, with guard pages, back to faulting. */
 static tea_code shrink_memory(tea_wasm_memory *mem, uint64_t size, tea_error *err) {
   if (mem->size <= size) return TEA_OK;
+  memset(tea_memory_marks(mem) + size / SNAP_PAGE, 0, (mem->size - size) / SNAP_PAGE);
   if (madvise(mem->data + size, mem->size - size, MADV_DONTNEED) != 0)
     return tea_fail(err, TEA_ERR_IO, "cannot reset grown memory");
 #ifdef TEA_GUARD_PAGES
@@ -145,17 +161,48 @@ static tea_code shrink_memory(tea_wasm_memory *mem, uint64_t size, tea_error *er
   return TEA_OK;
 }
 
+/* Bytes [off, off + len) of the snapshot's memory, all inside one page. */
+static void put_back(uint8_t *data, const tea_wasm_snapshot *s, uint64_t off, uint64_t len) {
+  const uint8_t *src = s->page[off / SNAP_PAGE];
+  if (src) memcpy(data + off, src + off % SNAP_PAGE, len);
+  else memset(data + off, 0, len);
+}
+
+#ifndef NDEBUG
+static bool memory_matches(const uint8_t *data, const tea_wasm_snapshot *s) {
+  for (uint64_t p = 0; p < s->memory_size / SNAP_PAGE; p++) {
+    const uint8_t *d = data + p * SNAP_PAGE, *src = s->page[p];
+    for (uint64_t i = 0; i < SNAP_PAGE; i++)
+      if (d[i] != (src ? src[i] : 0)) return false;
+  }
+  return true;
+}
+#endif
+
+/* The pages written since the snapshot (and the bytes a write at the end of
+ * one may have put into the next) go back; their marks return to what the
+ * snapshot left. */
+static void restore_written(tea_wasm_memory *mem, const tea_wasm_snapshot *s) {
+  uint8_t *marks = tea_memory_marks(mem);
+  uint64_t pages = s->memory_size / SNAP_PAGE;
+  if (mem->all_written) memset(marks, TEA_MARK_WRITTEN, pages);
+  mem->all_written = false;
+  for (uint64_t p = 0; p < pages; p++) {
+    if (marks[p] != TEA_MARK_WRITTEN) continue;
+    put_back(mem->data, s, p * SNAP_PAGE, SNAP_PAGE);
+    if (p + 1 < pages) put_back(mem->data, s, (p + 1) * SNAP_PAGE, TEA_MARK_SPILL);
+    marks[p] = s->page[p] ? TEA_MARK_KEPT : 0;
+  }
+  assert(memory_matches(mem->data, s) && "a write into the memory was not marked");
+}
+
 tea_code tea_wasm_snapshot_restore(tea_wasm_instance *in, const tea_wasm_snapshot *s, tea_error *err) {
   if (s->of != in) return tea_fail(err, TEA_ERR_ARG, "snapshot of another instance");
   const tea_wasm_module *m = in->module;
   if (in->memory) {
     tea_code rc = shrink_memory(in->memory, s->memory_size, err);
     if (rc != TEA_OK) return rc;
-    for (size_t i = 0; i < s->nruns; i++) {
-      const mem_run *r = &s->runs[i];
-      if (r->bytes) memcpy(in->memory->data + r->off, r->bytes, r->len);
-      else memset(in->memory->data + r->off, 0, r->len);
-    }
+    restore_written(in->memory, s);
   }
   for (uint32_t i = 0; i < m->nglobals; i++) {
     in->globals[i]->value = s->globals[2 * i];

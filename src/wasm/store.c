@@ -2,6 +2,7 @@
  * globals. A store frees everything made in it at once, so objects can refer
  * to each other (tables holding functions of other instances, imported
  * memories) without reference counting. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,8 +20,8 @@
  * time cost page faults and, in a threaded node, TLB shootdowns on every core.
  * One spare of each is kept per thread (and simply left when a thread ends).
  * A spare stack needs no clearing: locals are zeroed on entry, operand
- * slots are written before they are read, and so are call frames. A spare memory is zeroed up to the
- * size its guest could reach. */
+ * slots are written before they are read, and so are call frames. A spare
+ * memory is zeroed where it was written (runtime.h, "Write tracking"). */
 static _Thread_local struct {
   void *p;
   size_t bytes;
@@ -171,15 +172,43 @@ tea_wasm_valtype tea_wasm_func_result_type(const tea_wasm_func *f, uint32_t i) {
 
 /* ---- memories -------------------------------------------------------------------- */
 
+static void unmap_memory(uint8_t *data, size_t reserved) { munmap(data - TEA_MARK_MAP, TEA_MARK_MAP + reserved); }
+
+#ifndef NDEBUG
+static bool all_zero(const uint8_t *p, uint64_t n) {
+  for (uint64_t i = 0; i < n; i++)
+    if (p[i]) return false;
+  return true;
+}
+#endif
+
+/* Zeroes what was written (beyond size nothing could be) and clears the marks. */
+static void zero_written(tea_wasm_memory *m) {
+  uint8_t *marks = tea_memory_marks(m);
+  uint64_t pages = (m->size + TEA_MARK_PAGE - 1) >> TEA_MARK_SHIFT;
+  if (m->all_written) {
+    memset(m->data, 0, m->size);
+    memset(marks, 0, pages);
+    m->all_written = false;
+  }
+  for (uint64_t p = 0; p < pages; p++) {
+    if (!marks[p]) continue;
+    uint64_t off = p << TEA_MARK_SHIFT, len = TEA_MARK_PAGE + TEA_MARK_SPILL;
+    memset(m->data + off, 0, len < m->size - off ? len : m->size - off);
+    marks[p] = 0;
+  }
+  assert(all_zero(m->data, m->size) && "a write into the memory was not marked");
+}
+
 static void free_memory(void *p) {
   tea_wasm_memory *m = p;
   if (m->data && !spare_memory.p && m->committed <= SPARE_MEMORY_MAX) {
-    memset(m->data, 0, m->size); /* beyond size nothing could be written */
+    zero_written(m);
     spare_memory.p = m->data;
     spare_memory.reserved = m->reserved;
     spare_memory.committed = m->committed;
   } else if (m->data) {
-    munmap(m->data, m->reserved ? m->reserved : 1);
+    unmap_memory(m->data, m->reserved);
   }
   free(m);
 }
@@ -222,7 +251,7 @@ tea_code tea_memory_create(tea_wasm_store *store, uint64_t min, uint64_t max, bo
     size_t want = (size_t)min * TEA_WASM_PAGE_SIZE;
     if (m->committed > want) {
       if (mprotect(m->data + want, m->committed - want, PROT_NONE) != 0) {
-        munmap(m->data, m->reserved);
+        unmap_memory(m->data, m->reserved);
         free(m);
         return tea_fail(err, TEA_ERR_NOMEM, "cannot protect a reused memory");
       }
@@ -230,13 +259,16 @@ tea_code tea_memory_create(tea_wasm_store *store, uint64_t min, uint64_t max, bo
     }
 #endif
   } else {
-    void *p = mmap(NULL, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) {
+    /* the map of written pages, then the memory */
+    uint8_t *p = mmap(NULL, TEA_MARK_MAP + m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                      -1, 0);
+    if (p == MAP_FAILED || mprotect(p, TEA_MARK_MAP, PROT_READ | PROT_WRITE) != 0) {
+      if (p != MAP_FAILED) munmap(p, TEA_MARK_MAP + m->reserved);
       size_t want = m->reserved;
       free(m);
       return tea_fail(err, TEA_ERR_NOMEM, "cannot reserve %zu bytes for a memory", want);
     }
-    m->data = p;
+    m->data = p + TEA_MARK_MAP;
   }
   m->max_pages = (uint32_t)eff_max;
   m->has_max = has_max;
@@ -269,10 +301,16 @@ int64_t tea_memory_grow(tea_wasm_memory *m, uint32_t delta) {
 
 int64_t tea_wasm_memory_grow(tea_wasm_memory *m, uint32_t delta) { return tea_memory_grow(m, delta); }
 uint64_t tea_wasm_memory_size(const tea_wasm_memory *m) { return m->size; }
-uint8_t *tea_wasm_memory_data(tea_wasm_memory *m) { return m->data; }
+uint8_t *tea_wasm_memory_data(tea_wasm_memory *m) {
+  if (!m) return NULL;
+  m->all_written = true; /* the caller may write anywhere */
+  return m->data;
+}
 
+/* The caller may write through the span, so it counts as written. */
 uint8_t *tea_wasm_memory_span(tea_wasm_memory *m, uint64_t offset, uint64_t len) {
   if (!m || offset > m->size || len > m->size - offset) return NULL;
+  tea_memory_mark(m->data, offset, len);
   return m->data + offset;
 }
 
@@ -289,6 +327,7 @@ tea_code tea_wasm_memory_write(tea_wasm_memory *m, uint64_t offset, const void *
   if (!m || offset > m->size || len > m->size - offset)
     return tea_fail(err, TEA_ERR_TRAP, TEA_TRAP_MEMORY);
   memcpy(m->data + offset, src, len);
+  tea_memory_mark(m->data, offset, len);
   return TEA_OK;
 }
 

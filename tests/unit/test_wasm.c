@@ -72,6 +72,118 @@ static void teardown(fixture *fx) {
 
 static tea_wasm_val i32v(int32_t v) { return (tea_wasm_val){.type = TEA_WASM_I32, .of.i32 = v}; }
 
+/* ---- write tracking (runtime.h): resets touch only what was written ---- */
+
+#define WRITES_SEGMENT_AT 100000
+static const char writes_segment[] = "active segment";
+
+/* Every kind of write, each into pages of its own: stores of each width and
+ * form (the fused ones included), vector stores and lane stores, the bulk
+ * operations, and the embedder's writes. */
+static void write_everywhere(tea_wasm_instance *in, tea_wasm_memory *mem) {
+  tea_error err;
+  assert_int_equal(tea_wasm_call(in, "scalar", NULL, 0, NULL, 0, &err), TEA_OK);
+  assert_int_equal(tea_wasm_call(in, "vector", NULL, 0, NULL, 0, &err), TEA_OK);
+  assert_int_equal(tea_wasm_call(in, "bulk", NULL, 0, NULL, 0, &err), TEA_OK);
+  /* p = 76000, q = 12000: b at q + 8, q + 16 and p + q (88000) */
+  tea_wasm_val args[3] = {i32v(76000), i32v(12000), {.type = TEA_WASM_F64, .of.f64 = 3.0}};
+  double one = 1.0;
+  static const uint64_t b_at[] = {12008, 12016, 88000};
+  for (int k = 0; k < 3; k++) assert_int_equal(tea_wasm_memory_write(mem, b_at[k], &one, 8, &err), TEA_OK);
+  assert_int_equal(tea_wasm_call(in, "fused", args, 3, NULL, 0, &err), TEA_OK);
+  tea_wasm_val at = i32v(110000);
+  assert_int_equal(tea_wasm_call(in, "fused_vector", &at, 1, NULL, 0, &err), TEA_OK);
+  assert_int_equal(tea_wasm_memory_write(mem, 96000, "host bytes", 10, &err), TEA_OK);
+  uint8_t *span = tea_wasm_memory_span(mem, 124000, 8);
+  assert_non_null(span);
+  memset(span, 0xee, 8);
+}
+
+/* The first byte that is neither zero nor (with_segment) the active data
+ * segment's, or -1. */
+static int64_t first_difference_from(tea_wasm_memory *mem, bool with_segment) {
+  uint64_t size = tea_wasm_memory_size(mem);
+  uint8_t *b = malloc(size);
+  tea_error err;
+  assert_int_equal(tea_wasm_memory_read(mem, 0, b, size, &err), TEA_OK);
+  int64_t at = -1;
+  for (uint64_t i = 0; i < size && at < 0; i++) {
+    uint64_t k = i - WRITES_SEGMENT_AT;
+    uint8_t want = with_segment && i >= WRITES_SEGMENT_AT && k < sizeof writes_segment - 1
+                       ? (uint8_t)writes_segment[k] : 0;
+    if (b[i] != want) at = (int64_t)i;
+  }
+  free(b);
+  return at;
+}
+static int64_t first_difference(tea_wasm_memory *mem) { return first_difference_from(mem, true); }
+
+static tea_wasm_module *load_wat(const char *file) {
+  size_t len;
+  uint8_t *bytes = read_file(file, &len);
+  tea_error err;
+  tea_wasm_module *m;
+  assert_int_equal(tea_wasm_module_load(bytes, len, NULL, &m, &err), TEA_OK);
+  free(bytes);
+  return m;
+}
+
+/* First in the list: it needs this thread to hold no spare memory yet, so
+ * that the second instance below gets the first one's memory back. */
+static void test_resets_undo_every_kind_of_write(void **state) {
+  (void)state;
+  tea_wasm_module *m = load_wat("writes.wasm"), *blank = load_wat("blank.wasm");
+  tea_error err;
+  tea_wasm_linker *l;
+  assert_int_equal(tea_wasm_linker_new(&l, &err), TEA_OK);
+  tea_wasm_store *st;
+  tea_wasm_instance *in;
+  assert_int_equal(tea_wasm_store_new(NULL, &st, &err), TEA_OK);
+  assert_int_equal(tea_wasm_instantiate(st, m, l, &in, &err), TEA_OK);
+  tea_wasm_memory *mem = tea_wasm_instance_memory(in);
+  const uint8_t *first = tea_wasm_memory_span(mem, 0, 0);
+  assert_int_equal(first_difference(mem), -1);
+  write_everywhere(in, mem);
+  assert_true(first_difference(mem) >= 0);
+  tea_wasm_store_free(st);
+
+  /* an instance of another module on this thread gets that memory back,
+     zeroed: the data segment went too */
+  assert_int_equal(tea_wasm_store_new(NULL, &st, &err), TEA_OK);
+  assert_int_equal(tea_wasm_instantiate(st, blank, l, &in, &err), TEA_OK);
+  mem = tea_wasm_instance_memory(in);
+  assert_ptr_equal(tea_wasm_memory_span(mem, 0, 0), first);
+  assert_int_equal(first_difference_from(mem, false), -1);
+  tea_wasm_store_free(st);
+
+  assert_int_equal(tea_wasm_store_new(NULL, &st, &err), TEA_OK);
+  assert_int_equal(tea_wasm_instantiate(st, m, l, &in, &err), TEA_OK);
+  mem = tea_wasm_instance_memory(in);
+  assert_ptr_equal(tea_wasm_memory_span(mem, 0, 0), first);
+  assert_int_equal(first_difference(mem), -1);
+
+  /* a snapshot restore puts back what was written, twice over */
+  tea_wasm_snapshot *snap;
+  assert_int_equal(tea_wasm_snapshot_take(in, &snap, &err), TEA_OK);
+  for (int round = 0; round < 2; round++) {
+    write_everywhere(in, mem);
+    assert_true(first_difference(mem) >= 0);
+    assert_int_equal(tea_wasm_snapshot_restore(in, snap, &err), TEA_OK);
+    assert_int_equal(first_difference(mem), -1);
+  }
+  /* the raw pointer may have been written anywhere: everything goes back */
+  uint8_t *raw = tea_wasm_memory_data(mem);
+  raw[5000] = 1;
+  raw[130000] = 2;
+  assert_int_equal(tea_wasm_snapshot_restore(in, snap, &err), TEA_OK);
+  assert_int_equal(first_difference(mem), -1);
+  tea_wasm_snapshot_free(snap);
+  tea_wasm_store_free(st);
+  tea_wasm_linker_free(l);
+  tea_wasm_module_free(m);
+  tea_wasm_module_free(blank);
+}
+
 static void test_fuel_is_deterministic_and_stops(void **state) {
   (void)state;
   fixture fx;
@@ -536,6 +648,7 @@ static void test_simd_values_cross_the_api(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_resets_undo_every_kind_of_write), /* first: see there */
       cmocka_unit_test(test_fuel_is_deterministic_and_stops),
       cmocka_unit_test(test_interrupt_from_another_thread),
       cmocka_unit_test(test_runaway_recursion_traps),

@@ -1,0 +1,43 @@
+;; Every way a guest writes memory, each into pages of its own, for
+;; test_wasm.c's write-tracking test: what a reset must put back.
+(module
+  (memory (export "memory") 2 2)
+  (data (i32.const 100000) "active segment")
+  (data $passive "passive segment")
+  (func (export "scalar")
+    (i32.store (i32.const 4096) (i32.const -1))
+    (i64.store8 (i32.const 8192) (i64.const 255))
+    (i64.store offset=4 (i32.const 8200) (i64.const -1))
+    (f32.store (i32.const 12288) (f32.const 1.5))
+    ;; eight bytes across the boundary of pages 3 and 4: the mark is on page 3
+    (f64.store offset=16380 (i32.const 0) (f64.const -2.5))
+    (i32.store16 (i32.const 20480) (i32.const 0xffff)))
+  (func (export "fused") (param $p i32) (param $q i32) (param $x f64) (local $r i32)
+    ;; c[p] += x * b[...]: the three fused load forms, and address + constant stores
+    (f64.store (local.get $p)
+      (f64.add (f64.load (local.get $p)) (f64.mul (local.get $x) (f64.load offset=8 (local.get $q)))))
+    (f64.store offset=64 (local.get $p)
+      (f64.add (f64.load offset=64 (local.get $p))
+        (f64.mul (local.get $x) (f64.load (i32.add (local.get $q) (i32.const 16))))))
+    (f64.store offset=128 (local.get $p)
+      (f64.add (f64.load offset=128 (local.get $p))
+        (f64.mul (local.get $x) (f64.load (local.tee $r (i32.add (local.get $q) (local.get $p)))))))
+    ;; the madd alone (no load folded in), and address-add stores of locals
+    (f64.store offset=8000 (local.get $p)
+      (f64.add (local.get $x) (f64.mul (local.get $x) (local.get $x))))
+    (local.set $r (i32.const 77))
+    (i32.store (i32.add (local.get $p) (i32.const 4000)) (local.get $r))
+    (i32.store offset=8 (i32.add (local.get $q) (local.get $p)) (local.get $r)))
+  (func (export "fused_vector") (param $p i32) (local $v v128)
+    (local.set $v (v128.const i32x4 9 9 9 9))
+    (v128.store (i32.add (local.get $p) (i32.const 16)) (local.get $v)))
+  (func (export "vector")
+    ;; sixteen bytes across pages 6 and 7
+    (v128.store (i32.const 28666) (v128.const i32x4 -1 -1 -1 -1))
+    (v128.store8_lane 3 (i32.const 32768) (v128.const i32x4 -1 -1 -1 -1))
+    (v128.store64_lane 1 (i32.const 36864) (v128.const i32x4 -1 -1 -1 -1))
+    (v128.store offset=16 (i32.add (i32.const 40960) (i32.const 0)) (v128.const i32x4 5 6 7 8)))
+  (func (export "bulk")
+    (memory.fill (i32.const 45000) (i32.const 7) (i32.const 10000))
+    (memory.copy (i32.const 60000) (i32.const 45000) (i32.const 5000))
+    (memory.init $passive (i32.const 70000) (i32.const 0) (i32.const 15))))
