@@ -51,6 +51,10 @@ for build in "$@"; do
   if [ -x "$build/tests/spec/spec_run" ]; then
     run spec "$build/tests/spec/spec_run" --known "$root/tests/spec/known_failures.txt" "$spec_dir"
     grep '^spec:' "$log"
+    # the same suite through the interpreter copy that tracks writes
+    run spec-track-writes "$build/tests/spec/spec_run" --track-writes \
+      --known "$root/tests/spec/known_failures.txt" "$spec_dir"
+    grep '^spec:' "$log"
   else
     echo "FAIL spec: $build/tests/spec/spec_run was not built"
     failed=$((failed + 1))

@@ -127,6 +127,12 @@ typedef struct tea_wasm_limits {
   uint32_t max_call_depth;   /* nested wasm calls; 0 = 10,000 */
   uint32_t stack_slots;      /* value-stack size in 8-byte slots; 0 = 1M (8 MiB) */
   uint64_t fuel;             /* 0 = unmetered */
+  /* Keep track of the pages written in this store's memories, so that
+   * resetting one (freeing the store, whose memory the next store on the
+   * thread reuses; restoring a snapshot) touches only those: worth it for
+   * many short runs (the actor host turns it on), not for one long
+   * store-heavy run, whose writes it makes up to a fifth slower. */
+  bool track_writes;
 } tea_wasm_limits;
 
 tea_code tea_wasm_store_new(const tea_wasm_limits *limits, tea_wasm_store **out, tea_error *err);

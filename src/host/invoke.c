@@ -100,8 +100,10 @@ static tea_code run(tea_invocation *inv, const tea_wasm_module *m, int32_t *stat
 
 tea_code tea_invocation_link(tea_invocation *inv, const tea_wasm_module *m, tea_error *err) {
   const tea_actor *a = inv->actor;
+  /* write tracking: the memory is reset after every call (zeroed for the
+     next fresh instance on this thread, or put back for the pool) */
   tea_wasm_limits lim = {.max_memory_pages = a->limits.memory_pages, .max_call_depth = a->limits.call_depth,
-                         .fuel = a->limits.fuel};
+                         .fuel = a->limits.fuel, .track_writes = true};
   tea_code rc = tea_wasm_store_new(&lim, &inv->store, err);
   if (rc != TEA_OK) return rc;
   tea_wasm_store_set_user(inv->store, inv); /* how the host functions find this run */

@@ -61,6 +61,7 @@ struct tea_wasm_memory {
   uint32_t declared_max;
   size_t reserved;   /* bytes of address space reserved for data */
   size_t committed;  /* bytes of it readable and writable (>= size) */
+  bool tracked;      /* its store tracks writes; if not, resets cover everything */
   bool all_written;  /* the embedder took the raw pointer: reset everything */
 };
 

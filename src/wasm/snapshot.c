@@ -185,7 +185,7 @@ static bool memory_matches(const uint8_t *data, const tea_wasm_snapshot *s) {
 static void restore_written(tea_wasm_memory *mem, const tea_wasm_snapshot *s) {
   uint8_t *marks = tea_memory_marks(mem);
   uint64_t pages = s->memory_size / SNAP_PAGE;
-  if (mem->all_written) memset(marks, TEA_MARK_WRITTEN, pages);
+  if (mem->all_written || !mem->tracked) memset(marks, TEA_MARK_WRITTEN, pages);
   mem->all_written = false;
   for (uint64_t p = 0; p < pages; p++) {
     if (marks[p] != TEA_MARK_WRITTEN) continue;

@@ -186,7 +186,7 @@ static bool all_zero(const uint8_t *p, uint64_t n) {
 static void zero_written(tea_wasm_memory *m) {
   uint8_t *marks = tea_memory_marks(m);
   uint64_t pages = (m->size + TEA_MARK_PAGE - 1) >> TEA_MARK_SHIFT;
-  if (m->all_written) {
+  if (m->all_written || !m->tracked) {
     memset(m->data, 0, m->size);
     memset(marks, 0, pages);
     m->all_written = false;
@@ -270,6 +270,7 @@ tea_code tea_memory_create(tea_wasm_store *store, uint64_t min, uint64_t max, bo
     }
     m->data = p + TEA_MARK_MAP;
   }
+  m->tracked = store->limits.track_writes;
   m->max_pages = (uint32_t)eff_max;
   m->has_max = has_max;
   m->declared_max = (uint32_t)(has_max ? max : 0);

@@ -5,8 +5,8 @@
  * engine API in tea/wasm.h, and nothing else: if the harness needs to reach
  * behind the API to pass a test, the API is missing something.
  *
- * Usage: spec_run [--verbose] [--deterministic] [--timeout SECS] [--known FILE]
- *                 DIR_OR_JSON...
+ * Usage: spec_run [--verbose] [--deterministic] [--track-writes] [--timeout SECS]
+ *                 [--known FILE] DIR_OR_JSON...
  *
  * Each .json file runs in its own store and linker, so one file's state (a
  * registered instance, a grown memory) never leaks into the next. See
@@ -251,6 +251,7 @@ static const spec_known_entry *spec_known_find(const spec_known *known, const ch
 typedef struct spec_options {
   bool verbose;
   bool deterministic;
+  bool track_writes; /* the interpreter that marks written pages (tea_wasm_limits) */
   unsigned timeout;
   spec_known known;
 } spec_options;
@@ -1340,6 +1341,7 @@ static void spec_run_file(const spec_options *opts, const char *path, spec_count
   tea_wasm_limits limits;
   memset(&limits, 0, sizeof limits);
   limits.max_call_depth = SPEC_CALL_DEPTH;
+  limits.track_writes = opts->track_writes;
   tea_code code = tea_wasm_store_new(&limits, &run.store, &err);
   if (code == TEA_OK) code = tea_wasm_linker_new(&run.linker, &err);
   if (code == TEA_OK) code = spec_define_spectest(run.linker, run.store, &err);
@@ -1478,11 +1480,13 @@ static bool spec_collect(const char *arg, spec_paths *out) {
 /* ---- main ----------------------------------------------------------------- */
 
 static void spec_usage(FILE *f) {
-  fputs("usage: spec_run [--verbose] [--deterministic] [--timeout SECS] [--known FILE] "
+  fputs("usage: spec_run [--verbose] [--deterministic] [--track-writes] [--timeout SECS] [--known FILE] "
         "DIR_OR_JSON...\n"
         "  --verbose        report every failure (file:line, command, reason) and mismatch;\n"
         "                   spectest.print* functions print to stdout\n"
         "  --deterministic  load modules with tea_wasm_config.deterministic (NaN canonicalization)\n"
+        "  --track-writes   run with tea_wasm_limits.track_writes (the interpreter that marks\n"
+        "                   the pages it writes)\n"
         "  --timeout SECS   per-file time bound before aborting (default 60, or\n"
         "                   $TEA_SPEC_TIMEOUT; raise it under valgrind)\n"
         "  --known FILE     expected failures, FILE:LINE or FILE:* per line (globs allowed)\n",
@@ -1511,6 +1515,8 @@ int main(int argc, char **argv) {
       opts.verbose = true;
     } else if (strcmp(a, "--deterministic") == 0) {
       opts.deterministic = true;
+    } else if (strcmp(a, "--track-writes") == 0) {
+      opts.track_writes = true;
     } else if (strcmp(a, "--known") == 0 && i + 1 < argc) {
       if (opts.known.path) {
         fputs("spec_run: --known given twice\n", stderr);

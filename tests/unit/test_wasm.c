@@ -130,15 +130,16 @@ static tea_wasm_module *load_wat(const char *file) {
 
 /* First in the list: it needs this thread to hold no spare memory yet, so
  * that the second instance below gets the first one's memory back. */
-static void test_resets_undo_every_kind_of_write(void **state) {
-  (void)state;
+/* The same sequence with and without tracking (whose resets cover everything). */
+static void resets_undo_every_kind_of_write(bool track) {
+  tea_wasm_limits lim = {.track_writes = track};
   tea_wasm_module *m = load_wat("writes.wasm"), *blank = load_wat("blank.wasm");
   tea_error err;
   tea_wasm_linker *l;
   assert_int_equal(tea_wasm_linker_new(&l, &err), TEA_OK);
   tea_wasm_store *st;
   tea_wasm_instance *in;
-  assert_int_equal(tea_wasm_store_new(NULL, &st, &err), TEA_OK);
+  assert_int_equal(tea_wasm_store_new(&lim, &st, &err), TEA_OK);
   assert_int_equal(tea_wasm_instantiate(st, m, l, &in, &err), TEA_OK);
   tea_wasm_memory *mem = tea_wasm_instance_memory(in);
   const uint8_t *first = tea_wasm_memory_span(mem, 0, 0);
@@ -149,14 +150,14 @@ static void test_resets_undo_every_kind_of_write(void **state) {
 
   /* an instance of another module on this thread gets that memory back,
      zeroed: the data segment went too */
-  assert_int_equal(tea_wasm_store_new(NULL, &st, &err), TEA_OK);
+  assert_int_equal(tea_wasm_store_new(&lim, &st, &err), TEA_OK);
   assert_int_equal(tea_wasm_instantiate(st, blank, l, &in, &err), TEA_OK);
   mem = tea_wasm_instance_memory(in);
   assert_ptr_equal(tea_wasm_memory_span(mem, 0, 0), first);
   assert_int_equal(first_difference_from(mem, false), -1);
   tea_wasm_store_free(st);
 
-  assert_int_equal(tea_wasm_store_new(NULL, &st, &err), TEA_OK);
+  assert_int_equal(tea_wasm_store_new(&lim, &st, &err), TEA_OK);
   assert_int_equal(tea_wasm_instantiate(st, m, l, &in, &err), TEA_OK);
   mem = tea_wasm_instance_memory(in);
   assert_ptr_equal(tea_wasm_memory_span(mem, 0, 0), first);
@@ -182,6 +183,12 @@ static void test_resets_undo_every_kind_of_write(void **state) {
   tea_wasm_linker_free(l);
   tea_wasm_module_free(m);
   tea_wasm_module_free(blank);
+}
+
+static void test_resets_undo_every_kind_of_write(void **state) {
+  (void)state;
+  resets_undo_every_kind_of_write(true);
+  resets_undo_every_kind_of_write(false);
 }
 
 static void test_fuel_is_deterministic_and_stops(void **state) {
