@@ -62,6 +62,11 @@ static tea_code read_head(const uint8_t *b, size_t len, size_t *off, head *h, te
 
 /* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past U+10FFFF. */
 static bool utf8_valid(const uint8_t *s, size_t n) {
+  if (n <= 8) { /* most text is a short ASCII key or name: one word */
+    uint64_t w = 0;
+    if (n) memcpy(&w, s, n);
+    if (!(w & 0x8080808080808080ull)) return true;
+  }
   size_t i = 0;
   while (i < n) {
     if (n - i >= 8) { /* ASCII runs, eight bytes at a time */
@@ -279,8 +284,12 @@ static void enc_item_done(tea_cbor_enc *e) {
   if (f->is_map && f->written % 2 == 0) {
     size_t klen = e->len - f->key_start;
     if (f->written) {
-      size_t m = f->prev_key_len < klen ? f->prev_key_len : klen;
-      int c = memcmp(e->buf + f->prev_key, e->buf + f->key_start, m);
+      /* the heads differ for most keys (their lengths do) and decide */
+      int c = (int)e->buf[f->prev_key] - (int)e->buf[f->key_start];
+      if (c == 0) {
+        size_t m = f->prev_key_len < klen ? f->prev_key_len : klen;
+        c = memcmp(e->buf + f->prev_key, e->buf + f->key_start, m);
+      }
       if (c > 0 || (c == 0 && f->prev_key_len >= klen)) f->unsorted = 1; /* or a duplicate */
     }
     f->prev_key = f->key_start;
