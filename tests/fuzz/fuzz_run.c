@@ -55,7 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tea_wasm_config cfg = {.deterministic = size & 1};
   if (tea_wasm_module_load(data, size, &cfg, &m, &err) != TEA_OK) return 0;
   tea_wasm_limits lim = {.max_memory_pages = 16, .max_table_elems = 10000, .max_call_depth = 200,
-                         .stack_slots = 1 << 16, .fuel = 200000};
+                         .stack_slots = 1 << 16, .fuel = 200000,
+                         /* half the inputs through the write-tracking loop, whose
+                            resets assert (debug) that every write was marked */
+                         .track_writes = (size >> 1) & 1};
   tea_wasm_store *s;
   tea_wasm_linker *l;
   if (tea_wasm_store_new(&lim, &s, &err) != TEA_OK) goto out;
