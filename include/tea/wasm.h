@@ -210,6 +210,15 @@ tea_code tea_wasm_linker_define_instance(tea_wasm_linker *linker, const char *mo
  * as TEA_ERR_TRAP; the instance is still not returned). */
 tea_code tea_wasm_instantiate(tea_wasm_store *store, const tea_wasm_module *module,
                               tea_wasm_linker *linker, tea_wasm_instance **out, tea_error *err);
+/* The same with imports resolved once (tea_wasm_linker_resolve: *out is
+ * malloc'd, one extern per import in the module's order) and given for each
+ * instance: no lookups. The externs must outlive the instances (a linker's
+ * own functions live as long as the linker). Types are still checked. */
+tea_code tea_wasm_linker_resolve(tea_wasm_linker *linker, const tea_wasm_module *module, tea_wasm_extern **out,
+                                 tea_error *err);
+tea_code tea_wasm_instantiate_with(tea_wasm_store *store, const tea_wasm_module *module,
+                                   const tea_wasm_extern *imports, size_t nimports, tea_wasm_instance **out,
+                                   tea_error *err);
 const tea_wasm_module *tea_wasm_instance_module(const tea_wasm_instance *instance);
 tea_code tea_wasm_instance_export(tea_wasm_instance *instance, const char *name,
                                   tea_wasm_extern *out, tea_error *err);

@@ -47,6 +47,7 @@ static void actor_free(tea_host *h, tea_actor *a) {
   tea_pool_retire(a);
   pthread_mutex_destroy(&a->pool_lock);
   module_release(h, a->entry);
+  free(a->imports);
   free(a->name);
   tea_claims_free(&a->claims);
   tea_strlist_free(&a->grants);
@@ -200,6 +201,12 @@ tea_code tea_host_load(tea_host *h, const uint8_t *bytes, size_t len, const tea_
   pthread_mutex_unlock(&h->lock);
   if (rc != TEA_OK) goto fail;
   if ((rc = tea_imports_check(a->entry->module, a, err)) != TEA_OK) goto fail;
+  tea_error unresolved;
+  if (tea_wasm_linker_resolve(h->link, a->entry->module, &a->imports, &unresolved) == TEA_ERR_NOMEM) {
+    rc = tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+    goto fail;
+  }
+  a->uses_wasi = tea_imports_from(a->entry->module, TEA_WASI_MODULE);
 
   uint8_t hash[TEA_SHA256_LEN];
   if ((rc = tea_sha256(bytes, len, hash, err)) != TEA_OK) goto fail;

@@ -95,6 +95,10 @@ struct tea_actor {
   tea_strlist grants;
   tea_strlist http_allow;
   tea_actor_limits limits; /* defaults filled in */
+  /* its imports resolved in the host's linker once, at load (NULL when one
+     is unknown: instantiating then fails and says which) */
+  tea_wasm_extern *imports;
+  bool uses_wasi;
   /* pool.c: idle instances, when the host keeps a pool */
   pthread_mutex_t pool_lock;
   struct tea_pooled *idle;
@@ -206,7 +210,7 @@ tea_code tea_wasi_gate_new(tea_invocation *inv, tea_wasi **out, tea_error *err);
 void tea_invocation_begin(tea_invocation *inv, tea_host *host, tea_actor *actor, unsigned depth,
                           const char *op, const uint8_t *input, size_t input_len,
                           const tea_transcript *replay, uint64_t deadline_ns);
-tea_code tea_invocation_link(tea_invocation *inv, const tea_wasm_module *m, tea_error *err);
+tea_code tea_invocation_link(tea_invocation *inv, tea_error *err);
 tea_code tea_invocation_start(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_instance **out,
                               tea_error *err);
 void tea_invocation_end(tea_invocation *inv, bool commit, tea_code *rc, tea_error *err);

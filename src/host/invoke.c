@@ -56,7 +56,9 @@ static bool has_func_export(tea_wasm_instance *in, const char *name) {
 tea_code tea_invocation_start(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_instance **out,
                               tea_error *err) {
   tea_wasm_instance *in;
-  tea_code rc = tea_wasm_instantiate(inv->store, m, inv->host->link, &in, err);
+  const tea_actor *a = inv->actor;
+  tea_code rc = a->imports ? tea_wasm_instantiate_with(inv->store, m, a->imports, tea_wasm_module_import_count(m), &in, err)
+                           : tea_wasm_instantiate(inv->store, m, inv->host->link, &in, err);
   if (rc != TEA_OK) return rc;
   *out = in;
   static const char *const starters[] = {"_initialize", "_start", "wapc_init"};
@@ -98,7 +100,7 @@ static tea_code run(tea_invocation *inv, const tea_wasm_module *m, int32_t *stat
   return rc != TEA_OK ? rc : guest_call(inv, in, status, err);
 }
 
-tea_code tea_invocation_link(tea_invocation *inv, const tea_wasm_module *m, tea_error *err) {
+tea_code tea_invocation_link(tea_invocation *inv, tea_error *err) {
   const tea_actor *a = inv->actor;
   /* write tracking: the memory is reset after every call (zeroed for the
      next fresh instance on this thread, or put back for the pool) */
@@ -108,7 +110,7 @@ tea_code tea_invocation_link(tea_invocation *inv, const tea_wasm_module *m, tea_
   if (rc != TEA_OK) return rc;
   tea_wasm_store_set_user(inv->store, inv); /* how the host functions find this run */
   /* WASI only for modules that use it (a bare waPC guest does not). */
-  if (tea_imports_from(m, TEA_WASI_MODULE)) rc = tea_wasi_gate_new(inv, &inv->wasi, err);
+  if (a->uses_wasi) rc = tea_wasi_gate_new(inv, &inv->wasi, err);
   return rc;
 }
 
@@ -201,7 +203,7 @@ tea_code tea_invoke_at(tea_host *h, tea_actor *a, unsigned depth, uint64_t outer
     rc = guest_call(inv, tea_pooled_instance(pooled), &status, err);
   } else {
     const tea_wasm_module *m = a->entry->module;
-    if ((rc = tea_invocation_link(inv, m, err)) != TEA_OK) goto out;
+    if ((rc = tea_invocation_link(inv, err)) != TEA_OK) goto out;
     if ((rc = tea_deadline_start(&dl, inv->store, deadline, err)) != TEA_OK) goto out;
     rc = run(inv, m, &status, err);
   }

@@ -46,7 +46,7 @@ static tea_pooled *make(tea_host *h, tea_actor *a) {
   tea_deadline dl = {0};
   const tea_wasm_module *m = a->entry->module;
   tea_code rc = inv->sessions && inv->begun ? TEA_OK : TEA_ERR_NOMEM;
-  if (rc == TEA_OK) rc = tea_invocation_link(inv, m, &err);
+  if (rc == TEA_OK) rc = tea_invocation_link(inv, &err);
   if (rc == TEA_OK) rc = tea_deadline_start(&dl, inv->store, deadline, &err);
   if (rc == TEA_OK) rc = tea_invocation_start(inv, m, &p->in, &err);
   bool fired = tea_deadline_stop(&dl);

@@ -28,13 +28,14 @@ static bool limits_match(uint64_t amin, bool ahas, uint64_t amax, const tea_limi
   return ahas && amax <= want->max;
 }
 
-static tea_code link_import(tea_wasm_instance *in, tea_wasm_linker *linker, const tea_import *im,
-                            uint32_t *nf, uint32_t *nt, uint32_t *ng, tea_error *err) {
+static tea_code unknown_import(const tea_import *im, tea_error *err) {
+  return tea_fail(err, TEA_ERR_LINK, "unknown import: %s::%s (%s)", im->module, im->name, kind_name(im->kind));
+}
+
+/* Checks that ext fits import im and puts it in the instance. */
+static tea_code link_import(tea_wasm_instance *in, tea_wasm_extern ext, const tea_import *im, uint32_t *nf,
+                            uint32_t *nt, uint32_t *ng, tea_error *err) {
   const tea_wasm_module *m = in->module;
-  tea_wasm_extern ext;
-  if (!tea_linker_lookup(linker, im->module, im->name, &ext))
-    return tea_fail(err, TEA_ERR_LINK, "unknown import: %s::%s (%s)", im->module, im->name,
-                    kind_name(im->kind));
   if (ext.kind != im->kind)
     return tea_fail(err, TEA_ERR_LINK, "incompatible import type: %s::%s is a %s, not a %s",
                     im->module, im->name, kind_name(ext.kind), kind_name(im->kind));
@@ -149,8 +150,22 @@ static tea_code alloc_instance(tea_wasm_store *store, const tea_wasm_module *m,
   return TEA_OK;
 }
 
-tea_code tea_wasm_instantiate(tea_wasm_store *store, const tea_wasm_module *m,
-                              tea_wasm_linker *linker, tea_wasm_instance **out, tea_error *err) {
+tea_code tea_wasm_linker_resolve(tea_wasm_linker *linker, const tea_wasm_module *m, tea_wasm_extern **out,
+                                 tea_error *err) {
+  *out = calloc((size_t)m->nimports + 1, sizeof **out);
+  if (!*out) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  for (uint32_t i = 0; i < m->nimports; i++) {
+    if (tea_linker_lookup(linker, m->imports[i].module, m->imports[i].name, &(*out)[i])) continue;
+    free(*out);
+    *out = NULL;
+    return unknown_import(&m->imports[i], err);
+  }
+  return TEA_OK;
+}
+
+/* Imports from linker, or (linker NULL) from imports[], in the module's order. */
+static tea_code instantiate(tea_wasm_store *store, const tea_wasm_module *m, tea_wasm_linker *linker,
+                            const tea_wasm_extern *imports, tea_wasm_instance **out, tea_error *err) {
   *out = NULL;
   tea_wasm_instance *in = NULL;
   tea_code rc = alloc_instance(store, m, &in, err);
@@ -158,7 +173,11 @@ tea_code tea_wasm_instantiate(tea_wasm_store *store, const tea_wasm_module *m,
 
   uint32_t nf = 0, nt = 0, ng = 0;
   for (uint32_t i = 0; i < m->nimports; i++) {
-    rc = link_import(in, linker, &m->imports[i], &nf, &nt, &ng, err);
+    const tea_import *im = &m->imports[i];
+    tea_wasm_extern ext;
+    if (!linker) ext = imports[i];
+    else if (!tea_linker_lookup(linker, im->module, im->name, &ext)) return unknown_import(im, err);
+    rc = link_import(in, ext, im, &nf, &nt, &ng, err);
     if (rc != TEA_OK) return rc;
   }
   for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) {
@@ -224,6 +243,19 @@ tea_code tea_wasm_instantiate(tea_wasm_store *store, const tea_wasm_module *m,
   }
   *out = in;
   return TEA_OK;
+}
+
+tea_code tea_wasm_instantiate(tea_wasm_store *store, const tea_wasm_module *m, tea_wasm_linker *linker,
+                              tea_wasm_instance **out, tea_error *err) {
+  return instantiate(store, m, linker, NULL, out, err);
+}
+
+tea_code tea_wasm_instantiate_with(tea_wasm_store *store, const tea_wasm_module *m, const tea_wasm_extern *imports,
+                                   size_t nimports, tea_wasm_instance **out, tea_error *err) {
+  *out = NULL;
+  if (nimports != m->nimports || (nimports && !imports))
+    return tea_fail(err, TEA_ERR_ARG, "the module has %u imports, %zu given", m->nimports, nimports);
+  return instantiate(store, m, NULL, imports, out, err);
 }
 
 const tea_wasm_module *tea_wasm_instance_module(const tea_wasm_instance *in) { return in->module; }

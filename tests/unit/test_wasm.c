@@ -390,6 +390,66 @@ static void test_linker_owned_host_functions_serve_many_stores(void **state) {
   tea_wasm_module_free(m);
 }
 
+/* Imports resolved once (tea_wasm_linker_resolve) serve every later
+ * instance (tea_wasm_instantiate_with); types are still checked there, and
+ * an unknown import is named when resolving. */
+static void test_resolved_imports(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *bytes = read_file("engine.wasm", &len);
+  tea_error err;
+  tea_wasm_module *m;
+  assert_int_equal(tea_wasm_module_load(bytes, len, NULL, &m, &err), TEA_OK);
+  free(bytes);
+  tea_wasm_linker *l, *partial, *wrong;
+  tea_wasm_valtype i32 = TEA_WASM_I32, two[2] = {TEA_WASM_I32, TEA_WASM_I32};
+  assert_int_equal(tea_wasm_linker_new(&l, &err), TEA_OK);
+  assert_int_equal(tea_wasm_linker_new(&partial, &err), TEA_OK);
+  assert_int_equal(tea_wasm_linker_new(&wrong, &err), TEA_OK);
+  assert_int_equal(tea_wasm_linker_define_host(l, "host", "fail", &i32, 1, &i32, 1, host_fail_shared, NULL, &err),
+                   TEA_OK);
+  assert_int_equal(tea_wasm_linker_define_host(l, "host", "add", two, 2, &i32, 1, host_add_counted,
+                                               &shared_env_tag, &err), TEA_OK);
+  assert_int_equal(tea_wasm_linker_define_host(partial, "host", "fail", &i32, 1, &i32, 1, host_fail_shared, NULL,
+                                               &err), TEA_OK);
+  assert_int_equal(tea_wasm_linker_define_host(wrong, "host", "fail", &i32, 1, &i32, 1, host_fail_shared, NULL,
+                                               &err), TEA_OK);
+  assert_int_equal(tea_wasm_linker_define_host(wrong, "host", "add", &i32, 1, &i32, 1, host_add_counted, NULL,
+                                               &err), TEA_OK); /* one parameter short */
+  tea_wasm_extern *imports = NULL, *bad = NULL;
+  assert_int_equal(tea_wasm_linker_resolve(partial, m, &imports, &err), TEA_ERR_LINK);
+  assert_null(imports);
+  assert_non_null(strstr(err.msg, "host::add"));
+  assert_int_equal(tea_wasm_linker_resolve(l, m, &imports, &err), TEA_OK);
+  size_t n = tea_wasm_module_import_count(m);
+  for (int round = 0; round < 3; round++) {
+    tea_wasm_store *st;
+    tea_wasm_instance *in;
+    per_store ps = {0, 100 * round};
+    assert_int_equal(tea_wasm_store_new(NULL, &st, &err), TEA_OK);
+    tea_wasm_store_set_user(st, &ps);
+    assert_int_equal(tea_wasm_instantiate_with(st, m, imports, n - 1, &in, &err), TEA_ERR_ARG);
+    assert_int_equal(tea_wasm_instantiate_with(st, m, imports, n, &in, &err), TEA_OK);
+    tea_wasm_val args[2] = {i32v(40), i32v(2)}, res;
+    assert_int_equal(tea_wasm_call(in, "call_add", args, 2, &res, 1, &err), TEA_OK);
+    assert_int_equal(res.of.i32, 42 + 100 * round);
+    tea_wasm_store_free(st);
+  }
+  assert_int_equal(tea_wasm_linker_resolve(wrong, m, &bad, &err), TEA_OK);
+  tea_wasm_store *st;
+  tea_wasm_instance *in;
+  assert_int_equal(tea_wasm_store_new(NULL, &st, &err), TEA_OK);
+  assert_int_equal(tea_wasm_instantiate_with(st, m, bad, n, &in, &err), TEA_ERR_LINK);
+  assert_non_null(strstr(err.msg, "incompatible import type: host::add"));
+  tea_wasm_store_free(st);
+  free(imports);
+  free(bad);
+  tea_wasm_linker_free(l);
+  tea_wasm_linker_free(partial);
+  tea_wasm_linker_free(wrong);
+  tea_wasm_module_free(m);
+}
+
 static void test_memory_bounds_and_limits(void **state) {
   (void)state;
   fixture fx;
@@ -662,6 +722,7 @@ int main(void) {
       cmocka_unit_test(test_deterministic_nans),
       cmocka_unit_test(test_host_functions_and_traps),
       cmocka_unit_test(test_linker_owned_host_functions_serve_many_stores),
+      cmocka_unit_test(test_resolved_imports),
       cmocka_unit_test(test_memory_bounds_and_limits),
       cmocka_unit_test(test_out_of_bounds_on_every_memory_and_thread),
       cmocka_unit_test(test_fused_multiply_add_store),
