@@ -69,7 +69,8 @@ tea_code node_actor_get(tea_node *n, const char *name, uint64_t height, node_act
   node_record_from_ledger(&nr, &rec, name, &cid);
   node_actor *slot = &n->actors[n->nactors];
   n->loading_cid = cid;
-  rc = tea_host_load(n->host, bytes, len, &nr.r, &slot->actor, err);
+  rc = tea_cid_format(&cid, slot->cid_text, err);
+  if (rc == TEA_OK) rc = tea_host_load(n->host, bytes, len, &nr.r, &slot->actor, err);
   free(bytes);
   if (rc != TEA_OK) return rc;
   snprintf(slot->name, sizeof slot->name, "%s", name);

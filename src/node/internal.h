@@ -22,6 +22,7 @@
 typedef struct node_actor {
   char name[TEA_LEDGER_NAME_MAX];
   tea_cid cid;
+  char cid_text[TEA_CID_STR_MAX]; /* formatted once, for every receipt */
   tea_actor *actor;
 } node_actor;
 
