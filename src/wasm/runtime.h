@@ -65,13 +65,19 @@ struct tea_wasm_memory {
   bool all_written;  /* the embedder took the raw pointer: reset everything */
 };
 
-/* store.c: marks every page of [off, off + len) written (len may be 0). */
+/* Marks every page of [off, off + len) written (len may be 0). */
 static inline void tea_memory_mark(uint8_t *base, uint64_t off, uint64_t len) {
   if (!len) return;
   uint64_t first = off >> TEA_MARK_SHIFT, last = (off + len - 1) >> TEA_MARK_SHIFT;
   memset(base - TEA_MARK_MAP + first, TEA_MARK_WRITTEN, (size_t)(last - first + 1));
 }
 static inline uint8_t *tea_memory_marks(const tea_wasm_memory *m) { return m->data - TEA_MARK_MAP; }
+/* store.c: puts the memory back to an image, one pointer per 4 KiB page to
+ * its bytes (NULL: a zero page; image NULL: all zeros), touching only the
+ * pages marked written since; afterwards a page's mark is TEA_MARK_KEPT if
+ * the image has it non-zero, else nothing. Untracked memories (and ones
+ * whose raw pointer was taken) are put back whole. */
+void tea_memory_reset(tea_wasm_memory *m, const uint8_t *const *image);
 
 struct tea_wasm_table {
   tea_wasm_ref *elems;

@@ -175,35 +175,47 @@ tea_wasm_valtype tea_wasm_func_result_type(const tea_wasm_func *f, uint32_t i) {
 static void unmap_memory(uint8_t *data, size_t reserved) { munmap(data - TEA_MARK_MAP, TEA_MARK_MAP + reserved); }
 
 #ifndef NDEBUG
-static bool all_zero(const uint8_t *p, uint64_t n) {
-  for (uint64_t i = 0; i < n; i++)
-    if (p[i]) return false;
+/* Byte i of the image: its page's bytes, or zero (no image, or a zero page). */
+static uint8_t image_byte(const uint8_t *const *image, uint64_t i) {
+  const uint8_t *page = image ? image[i >> TEA_MARK_SHIFT] : NULL;
+  return page ? page[i & (TEA_MARK_PAGE - 1)] : 0;
+}
+
+static bool matches(const tea_wasm_memory *m, const uint8_t *const *image) {
+  for (uint64_t i = 0; i < m->size; i++)
+    if (m->data[i] != image_byte(image, i)) return false;
   return true;
 }
 #endif
 
-/* Zeroes what was written (beyond size nothing could be) and clears the marks. */
-static void zero_written(tea_wasm_memory *m) {
+/* Bytes [off, off + len) of the image, inside one page, into the memory. */
+static void put_back(tea_wasm_memory *m, const uint8_t *const *image, uint64_t off, uint64_t len) {
+  const uint8_t *page = image ? image[off >> TEA_MARK_SHIFT] : NULL;
+  if (page) memcpy(m->data + off, page + (off & (TEA_MARK_PAGE - 1)), len);
+  else memset(m->data + off, 0, len);
+}
+
+void tea_memory_reset(tea_wasm_memory *m, const uint8_t *const *image) {
   uint8_t *marks = tea_memory_marks(m);
-  uint64_t pages = (m->size + TEA_MARK_PAGE - 1) >> TEA_MARK_SHIFT;
-  if (m->all_written || !m->tracked) {
-    memset(m->data, 0, m->size);
-    memset(marks, 0, pages);
-    m->all_written = false;
-  }
+  uint64_t pages = m->size >> TEA_MARK_SHIFT; /* whole wasm pages: no partial one */
+  if (m->all_written || !m->tracked) memset(marks, TEA_MARK_WRITTEN, pages);
+  m->all_written = false;
   for (uint64_t p = 0; p < pages; p++) {
     if (!marks[p]) continue;
-    uint64_t off = p << TEA_MARK_SHIFT, len = TEA_MARK_PAGE + TEA_MARK_SPILL;
-    memset(m->data + off, 0, len < m->size - off ? len : m->size - off);
-    marks[p] = 0;
+    const uint8_t *page = image ? image[p] : NULL;
+    if (marks[p] == TEA_MARK_KEPT && page) continue; /* unwritten since the image was taken */
+    uint64_t off = p << TEA_MARK_SHIFT;
+    put_back(m, image, off, TEA_MARK_PAGE);
+    if (p + 1 < pages) put_back(m, image, off + TEA_MARK_PAGE, TEA_MARK_SPILL);
+    marks[p] = page ? TEA_MARK_KEPT : 0;
   }
-  assert(all_zero(m->data, m->size) && "a write into the memory was not marked");
+  assert(matches(m, image) && "a write into the memory was not marked");
 }
 
 static void free_memory(void *p) {
   tea_wasm_memory *m = p;
   if (m->data && !spare_memory.p && m->committed <= SPARE_MEMORY_MAX) {
-    zero_written(m);
+    tea_memory_reset(m, NULL); /* beyond size nothing could be written */
     spare_memory.p = m->data;
     spare_memory.reserved = m->reserved;
     spare_memory.committed = m->committed;
