@@ -1,8 +1,8 @@
-/* The linker: a table from (module, name) to the extern an import gets.
- * Entries are kept in definition order (they own their names and, for
- * tea_wasm_linker_define_host, their functions); an open-addressing index
- * over them finds an import in one or two probes, since a fresh instance per
- * request looks up every import of its module each time. */
+/* The linker: a table from (module, name) to the extern an import gets,
+ * entries in definition order (they own their names and, for
+ * tea_wasm_linker_define_host, their functions). A scan is enough: an
+ * embedder that instantiates often resolves the imports once
+ * (tea_wasm_linker_resolve). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,8 +28,6 @@ static uint32_t key_hash(const char *module, const char *name) {
 struct tea_wasm_linker {
   entry *entries;
   size_t n, cap;
-  uint32_t *index; /* entry number + 1, 0 for an empty slot; a power of two long */
-  size_t index_cap;
 };
 
 tea_code tea_wasm_linker_new(tea_wasm_linker **out, tea_error *err) {
@@ -44,45 +42,17 @@ void tea_wasm_linker_free(tea_wasm_linker *l) {
     if (l->entries[i].owned) free(l->entries[i].ext.of.func);
   }
   free(l->entries);
-  free(l->index);
   free(l);
 }
 
-static bool same_key(const entry *e, uint32_t h, const char *module, const char *name) {
-  return e->hash == h && strcmp(e->name, name) == 0 && strcmp(e->module, module) == 0;
-}
-
-/* The index slot for (module, name): the one holding it, or the empty one
- * where it would go. The index is never full (index() keeps it half empty). */
-static uint32_t *slot_of(const tea_wasm_linker *l, uint32_t h, const char *module, const char *name) {
-  size_t mask = l->index_cap - 1;
-  for (size_t i = h & mask;; i = (i + 1) & mask) {
-    uint32_t *s = &l->index[i];
-    if (!*s || same_key(&l->entries[*s - 1], h, module, name)) return s;
-  }
-}
-
+/* The newest definition wins, so add() may simply append. */
 static entry *find(const tea_wasm_linker *l, const char *module, const char *name) {
-  if (!l->n) return NULL;
-  uint32_t *s = slot_of(l, key_hash(module, name), module, name);
-  return *s ? &l->entries[*s - 1] : NULL;
-}
-
-/* Points the index at entry k (replacing an earlier definition of its key:
- * the newest wins), growing the index first when it would be over half full. */
-static bool index_entry(tea_wasm_linker *l, size_t k) {
-  if ((l->n + 1) * 2 > l->index_cap) {
-    size_t cap = l->index_cap ? l->index_cap * 2 : 64;
-    uint32_t *ix = calloc(cap, sizeof *ix);
-    if (!ix) return false;
-    free(l->index);
-    l->index = ix;
-    l->index_cap = cap;
-    for (size_t i = 0; i < k; i++) *slot_of(l, l->entries[i].hash, l->entries[i].module, l->entries[i].name) = (uint32_t)i + 1;
+  uint32_t h = key_hash(module, name);
+  for (size_t i = l->n; i > 0; i--) {
+    entry *e = &l->entries[i - 1];
+    if (e->hash == h && strcmp(e->name, name) == 0 && strcmp(e->module, module) == 0) return e;
   }
-  const entry *e = &l->entries[k];
-  *slot_of(l, e->hash, e->module, e->name) = (uint32_t)k + 1;
-  return true;
+  return NULL;
 }
 
 static tea_code add(tea_wasm_linker *l, const char *module, const char *name, tea_wasm_extern ext,
@@ -100,12 +70,7 @@ static tea_code add(tea_wasm_linker *l, const char *module, const char *name, te
   if (!m) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
   memcpy(m, module, ml);
   memcpy(m + ml, name, nl);
-  l->entries[l->n] = (entry){m, m + ml, key_hash(module, name), owned, ext};
-  if (!index_entry(l, l->n)) {
-    free(m);
-    return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
-  }
-  l->n++;
+  l->entries[l->n++] = (entry){m, m + ml, key_hash(module, name), owned, ext};
   return TEA_OK;
 }
 
