@@ -200,12 +200,11 @@ tea_code tea_host_load(tea_host *h, const uint8_t *bytes, size_t len, const tea_
   rc = module_get(h, &v1, bytes, len, &a->entry, err);
   pthread_mutex_unlock(&h->lock);
   if (rc != TEA_OK) goto fail;
-  if ((rc = tea_imports_check(a->entry->module, a, err)) != TEA_OK) goto fail;
-  tea_error unresolved;
-  if (tea_wasm_linker_resolve(h->link, a->entry->module, &a->imports, &unresolved) == TEA_ERR_NOMEM) {
-    rc = tea_fail(err, TEA_ERR_NOMEM, "out of memory");
+  /* resolved once here: every instance links from the list, and an import
+     the host does not have fails now, not at every call */
+  if ((rc = tea_imports_check(a->entry->module, a, err)) != TEA_OK ||
+      (rc = tea_wasm_linker_resolve(h->link, a->entry->module, &a->imports, err)) != TEA_OK)
     goto fail;
-  }
   a->uses_wasi = tea_imports_from(a->entry->module, TEA_WASI_MODULE);
 
   uint8_t hash[TEA_SHA256_LEN];

@@ -95,9 +95,7 @@ struct tea_actor {
   tea_strlist grants;
   tea_strlist http_allow;
   tea_actor_limits limits; /* defaults filled in */
-  /* its imports resolved in the host's linker once, at load (NULL when one
-     is unknown: instantiating then fails and says which) */
-  tea_wasm_extern *imports;
+  tea_wasm_extern *imports; /* resolved in the host's linker at load */
   bool uses_wasi;
   /* pool.c: idle instances, when the host keeps a pool */
   pthread_mutex_t pool_lock;

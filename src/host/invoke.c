@@ -57,8 +57,7 @@ tea_code tea_invocation_start(tea_invocation *inv, const tea_wasm_module *m, tea
                               tea_error *err) {
   tea_wasm_instance *in;
   const tea_actor *a = inv->actor;
-  tea_code rc = a->imports ? tea_wasm_instantiate_with(inv->store, m, a->imports, tea_wasm_module_import_count(m), &in, err)
-                           : tea_wasm_instantiate(inv->store, m, inv->host->link, &in, err);
+  tea_code rc = tea_wasm_instantiate_with(inv->store, m, a->imports, tea_wasm_module_import_count(m), &in, err);
   if (rc != TEA_OK) return rc;
   *out = in;
   static const char *const starters[] = {"_initialize", "_start", "wapc_init"};

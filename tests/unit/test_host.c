@@ -528,6 +528,9 @@ static void test_link_time_grants(void **state) {
   actor_opts none = {0};
   assert_int_equal(load_as(w, "env_import", "env", &none, &a, &err), TEA_ERR_LINK);
   assert_non_null(strstr(err.msg, "env::system"));
+  /* a WASI name preview 1 does not have: refused at load, named */
+  assert_int_equal(load_as(w, "unknown_wasi", "unknown", &none, &a, &err), TEA_ERR_LINK);
+  assert_non_null(strstr(err.msg, "wasi_snapshot_preview1::fd_teleport"));
   assert_host_unharmed(w);
 }
 
