@@ -111,9 +111,6 @@ tea_code tea_wasi_new(const tea_wasi_config *config, tea_wasi **out, tea_error *
  * (memory 0 of the calling instance). */
 tea_code tea_wasi_define(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store *store,
                          tea_error *err);
-/* The same, for only the WASI functions `module` imports (cheaper per store). */
-tea_code tea_wasi_define_for(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store *store,
-                             const tea_wasm_module *module, tea_error *err);
 
 /* For one linker shared by many stores (see tea_wasm_linker_define_host):
  * every WASI function is defined once, owned by the linker, and finds the

@@ -1735,41 +1735,22 @@ static tea_code define_one(void *env, tea_wasm_linker *linker, tea_wasm_store *s
                                      count[0], types[1], count[1], defs[i].fn, env, err);
 }
 
-tea_code tea_wasi_define_shared(const tea_wasi_binding *binding, tea_wasm_linker *linker,
-                                tea_error *err) {
-  if (!binding || !binding->of_store || !linker) return tea_fail(err, TEA_ERR_ARG, "wasi: null argument");
+static tea_code define_all(void *env, tea_wasm_linker *linker, tea_wasm_store *store, tea_error *err) {
   for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
-    tea_code rc = define_one((void *)binding, linker, NULL, i, err);
+    tea_code rc = define_one(env, linker, store, i, err);
     if (rc != TEA_OK) return rc;
   }
   return TEA_OK;
+}
+
+tea_code tea_wasi_define_shared(const tea_wasi_binding *binding, tea_wasm_linker *linker,
+                                tea_error *err) {
+  if (!binding || !binding->of_store || !linker) return tea_fail(err, TEA_ERR_ARG, "wasi: null argument");
+  return define_all((void *)binding, linker, NULL, err);
 }
 
 tea_code tea_wasi_define(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store *store,
                          tea_error *err) {
   if (!wasi || !linker || !store) return tea_fail(err, TEA_ERR_ARG, "wasi: null argument");
-  for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
-    tea_code rc = define_one(wasi, linker, store, i, err);
-    if (rc != TEA_OK) return rc;
-  }
-  return TEA_OK;
-}
-
-/* A program imports a handful of the ~46 functions; defining only those makes
- * a fresh store per request cheap (the actor host makes one per call). */
-tea_code tea_wasi_define_for(tea_wasi *wasi, tea_wasm_linker *linker, tea_wasm_store *store,
-                             const tea_wasm_module *module, tea_error *err) {
-  if (!wasi || !linker || !store || !module) return tea_fail(err, TEA_ERR_ARG, "wasi: null argument");
-  size_t n = tea_wasm_module_import_count(module);
-  for (size_t k = 0; k < n; k++) {
-    tea_wasm_import_info im = tea_wasm_module_import(module, k);
-    if (im.kind != TEA_WASM_EXTERN_FUNC || strcmp(im.module, TEA_WASI_MODULE) != 0) continue;
-    for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
-      if (strcmp(defs[i].name, im.name) != 0) continue;
-      tea_code rc = define_one(wasi, linker, store, i, err);
-      if (rc != TEA_OK) return rc;
-      break;
-    } /* an unknown name stays undefined: instantiation names it */
-  }
-  return TEA_OK;
+  return define_all(wasi, linker, store, err);
 }

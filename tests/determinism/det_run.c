@@ -301,7 +301,7 @@ int main(int argc, char **argv) {
   if (rc == TEA_OK) rc = tea_wasm_store_new(NULL, &store, &err);
   if (rc == TEA_OK) rc = tea_wasm_linker_new(&linker, &err);
   if (rc == TEA_OK) rc = tea_wasi_new(&wc, &wasi, &err);
-  if (rc == TEA_OK) rc = tea_wasi_define_for(wasi, linker, store, mod, &err);
+  if (rc == TEA_OK) rc = tea_wasi_define(wasi, linker, store, &err);
   if (rc == TEA_OK && actor) rc = det_define_waPC(linker, store, &w, &err);
   if (rc == TEA_OK) {
     tea_wasm_store_set_fuel(store, fuel);
