@@ -316,17 +316,12 @@ static tea_code enc_string(tea_cbor_enc *e, unsigned major, const void *p, size_
   if (enc_begin_item(e)) return e->err.code;
   if (n && !p) return enc_fail(e, TEA_ERR_ARG, "NULL string");
   if (major == MT_TEXT && !utf8_valid(p, n)) return enc_fail(e, TEA_ERR_ARG, "text is not valid UTF-8");
-  if (n < 24 && n < e->cap - e->len && e->len + n < e->limit) {
-    /* most strings (map keys, names, hashes) are short and the buffer has
-       room: a one-byte head and the bytes, written in place */
-    e->buf[e->len] = (uint8_t)(major << 5 | n);
-    if (n) memcpy(e->buf + e->len + 1, p, n);
-    e->len += n + 1;
-  } else {
-    if (enc_head(e, major, n) || enc_reserve(e, n)) return e->err.code;
-    if (n) memcpy(e->buf + e->len, p, n);
-    e->len += n;
-  }
+  uint8_t head[9];
+  size_t hl = tea_cbor_head(head, major, n);
+  if (enc_reserve(e, hl + n)) return e->err.code; /* head and bytes: one check, one copy each */
+  memcpy(e->buf + e->len, head, hl);
+  if (n) memcpy(e->buf + e->len + hl, p, n);
+  e->len += hl + n;
   enc_item_done(e);
   return TEA_OK;
 }

@@ -170,6 +170,8 @@ static void free_headers(tea_http_response *r) {
 }
 
 static enum MHD_Result respond(struct MHD_Connection *conn, tea_http_response *r) {
+  if (r->status < 100 || r->status > 599)
+    tea_http_problem(r, 500, "Internal Server Error", "handler returned no status");
   struct MHD_Response *mr = MHD_create_response_from_buffer(r->body_len, r->body ? r->body : (void *)"",
                                                             r->body ? MHD_RESPMEM_MUST_FREE
                                                                     : MHD_RESPMEM_PERSISTENT);
@@ -215,8 +217,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     tea_http_response resp = {.status = 200};
     finish(p->finish_ctx, &resp);
     atomic_fetch_sub(&p->worker->unanswered, 1);
-    if (resp.status < 100 || resp.status > 599)
-      tea_http_problem(&resp, 500, "Internal Server Error", "handler returned no status");
     return respond(conn, &resp);
   }
   if (*upload_data_size) {
@@ -250,8 +250,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     p->worker->handled++;
     s->handler(s->user, &req, &resp);
     if (p->finish) return MHD_YES; /* deferred: parked until tea_http_resume */
-    if (resp.status < 100 || resp.status > 599)
-      tea_http_problem(&resp, 500, "Internal Server Error", "handler returned no status");
   }
   return respond(conn, &resp);
 }

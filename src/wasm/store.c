@@ -70,12 +70,12 @@ tea_code tea_wasm_store_new(const tea_wasm_limits *limits, tea_wasm_store **out,
      costs nothing until its stack is used (the actor host makes many); the
      call frames live at the end of the same mapping */
   s->stack = stack_take(stack_mapping_bytes(&s->limits));
-  if (s->stack) s->frames = (tea_frame *)(s->stack + s->limits.stack_slots);
   if (!s->stack) {
     tea_wasm_store_free(s);
     return tea_fail(err, TEA_ERR_NOMEM, "out of memory allocating a %u-slot stack",
                     s->limits.stack_slots);
   }
+  s->frames = (tea_frame *)(s->stack + s->limits.stack_slots);
   s->stack_top = s->stack;
   s->stack_end = s->stack + s->limits.stack_slots;
   tea_wasm_store_set_fuel(s, s->limits.fuel);
@@ -130,8 +130,7 @@ void *tea_wasm_store_user(const tea_wasm_store *s) { return s->user; }
 
 /* ---- host functions ---------------------------------------------------------- */
 
-/* The function and its type's bytes in one block (fresh instances define
- * their host functions on every call); freed with free(). */
+/* The function and its type's bytes in one block; freed with free(). */
 tea_wasm_func *tea_host_func_alloc(const tea_wasm_valtype *params, uint32_t nparams,
                                    const tea_wasm_valtype *results, uint32_t nresults,
                                    tea_wasm_host_fn fn, void *env) {
