@@ -40,9 +40,17 @@ void tea_actor_log(const char *msg) { __console_log((const uint8_t *)msg, strlen
 __attribute__((export_name("wapc_init"))) void wapc_init(void) { tea_actor_init(); }
 
 __attribute__((export_name("__guest_call"))) int __guest_call(size_t op_len, size_t msg_len) {
-  /* +1: room for a NUL, so handlers may treat text input as a C string */
-  uint8_t *op = malloc(op_len + 1), *msg = malloc(msg_len + 1);
-  if (!op || !msg) return tea_actor_fail("out of memory");
+  /* Small requests are read onto the stack: in a fresh instance the first
+     malloc sets up the allocator, which was most of a small call's work. The
+     +1 leaves room for a NUL, so handlers may treat text input as a C string. */
+  uint8_t op_small[64], msg_small[512];
+  uint8_t *op = op_len < sizeof op_small ? op_small : malloc(op_len + 1);
+  uint8_t *msg = msg_len < sizeof msg_small ? msg_small : malloc(msg_len + 1);
+  if (!op || !msg) {
+    if (op != op_small) free(op);
+    if (msg != msg_small) free(msg);
+    return tea_actor_fail("out of memory");
+  }
   __guest_request(op, msg);
   op[op_len] = 0;
   msg[msg_len] = 0;
@@ -54,8 +62,8 @@ __attribute__((export_name("__guest_call"))) int __guest_call(size_t op_len, siz
     snprintf(m, sizeof m, "unknown operation %s", (const char *)op);
     r = tea_actor_fail(m);
   }
-  free(op);
-  free(msg);
+  if (op != op_small) free(op);
+  if (msg != msg_small) free(msg);
   return r;
 }
 

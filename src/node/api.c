@@ -15,7 +15,9 @@
  *   GET  /ipfs/{cid}             trustless gateway: a raw block, or a CAR of the DAG
  *                                (gateway.c; HEAD too)
  *   GET  /metrics                Prometheus text format */
+#include <pthread.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,12 +278,62 @@ typedef struct actor_call {
   tea_node *n;
   tea_http_deferred *d;
   node_receipt_job job;
-  tea_receipt r;
   tea_invoke_result res;
   tea_code rc; /* the receipt's */
   tea_error err;
   struct timespec t0;
+  struct actor_call *next_spare;
+  tea_receipt r; /* last: call_take zeroes what comes before it */
 } actor_call;
+
+/* Calls are recycled through a per-thread list. A call holds a whole receipt
+ * (6.5 KiB of fixed fields), and taking that from malloc on every call made
+ * glibc consolidate its fast bins every time, sending the call's small
+ * allocations down malloc's slow paths (perf: 8 % of a fresh call's node CPU
+ * in malloc and free). The list is freed when its thread ends. */
+#define SPARE_CALLS 64
+static pthread_key_t spare_calls_key;
+static pthread_once_t spare_calls_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct {
+  actor_call *head;
+  size_t count;
+} spare_calls;
+
+static void spare_calls_free(void *marker) {
+  (void)marker;
+  while (spare_calls.head) {
+    actor_call *c = spare_calls.head;
+    spare_calls.head = c->next_spare;
+    free(c);
+  }
+  spare_calls.count = 0;
+}
+static void spare_calls_init(void) { pthread_key_create(&spare_calls_key, spare_calls_free); }
+
+static actor_call *call_take(void) {
+  actor_call *call = spare_calls.head;
+  if (call) {
+    spare_calls.head = call->next_spare;
+    spare_calls.count--;
+  } else if (!(call = malloc(sizeof *call))) {
+    return NULL;
+  }
+  memset(call, 0, offsetof(actor_call, r));
+  tea_receipt_init(&call->r);
+  return call;
+}
+
+static void call_give_back(actor_call *call) {
+  pthread_once(&spare_calls_once, spare_calls_init);
+  /* the key's value only arms the destructor that frees this thread's list */
+  if (spare_calls.count >= SPARE_CALLS || pthread_setspecific(spare_calls_key, &spare_calls) != 0) {
+    free(call);
+    return;
+  }
+  call->next_spare = spare_calls.head;
+  spare_calls.head = call;
+  spare_calls.count++;
+}
 
 static void receipt_signed(void *ctx, tea_code rc, const tea_error *err) {
   actor_call *call = ctx;
@@ -342,7 +394,7 @@ static void finish_call(void *ctx, tea_http_response *resp) {
   }
   tea_invoke_result_free(&call->res);
   tea_receipt_free(r);
-  free(call);
+  call_give_back(call);
 }
 
 static void post_actor(tea_node *n, const tea_http_request *req, const char *name, const char *op,
@@ -377,7 +429,7 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
     return;
   }
 
-  actor_call *call = calloc(1, sizeof *call);
+  actor_call *call = call_take();
   if (!call) {
     tea_http_problem(resp, 503, "Service Unavailable", "out of memory");
     return;
@@ -386,12 +438,11 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
   call->t0 = t0;
   call->job = (node_receipt_job){.r = &call->r, .done = receipt_signed, .ctx = call};
   tea_receipt *r = &call->r;
-  tea_receipt_init(r);
   const char *nonce = tea_http_header(req, "Tea-Nonce");
   if (nonce) {
     int k = hex_decode(nonce, r->nonce, sizeof r->nonce);
     if (k < 0) {
-      free(call);
+      call_give_back(call);
       tea_http_problem(resp, 400, "Bad Request", "Tea-Nonce must be at most 64 bytes in hex");
       return;
     }
@@ -406,7 +457,7 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
   const char *sealed = tea_http_header(req, "Tea-Sealed");
   if (sealed && strcmp(sealed, "1") == 0) {
     if (tea_unseal(&n->keys, req->body, req->body_len, &plain, &input_len, &err) != TEA_OK) {
-      free(call);
+      call_give_back(call);
       tea_http_problem(resp, 400, "Bad Request", "sealed input does not open: %s", err.msg);
       return;
     }
@@ -423,7 +474,7 @@ static void post_actor(tea_node *n, const tea_http_request *req, const char *nam
     node_log_field f[] = {{"actor", name, 0}, {"op", op, 0}, {"error", tea_code_name(rc), 0}, {"reason", err.msg, 0}};
     node_log_kv(n, NODE_LOG_WARN, "actor.call_failed", f, 4);
     tea_invoke_result_free(res);
-    free(call);
+    call_give_back(call);
     tea_http_problem(resp, rc == TEA_ERR_LIMIT || rc == TEA_ERR_TRAP ? 422 : 500, "Actor failed",
                      "%s", err.msg);
     return;

@@ -345,6 +345,39 @@ static void test_load_and_run_hello(void **state) {
   free(signed_);
 }
 
+/* The C SDK reads small requests onto the guest's stack and larger ones into
+ * the heap (actors/sdk/actor.c): inputs and operation names on both sides of
+ * each boundary come back whole. */
+static void test_sdk_requests_of_every_size(void **state) {
+  NEED("hello");
+  world *w = *state;
+  actor_opts o = {.claimed = CAP_LOG, .nclaimed = 1, .approved = CAP_LOG, .napproved = 1};
+  tea_actor *a = must_load(w, "hello", "sizes", &o);
+  static const size_t sizes[] = {0, 1, 63, 64, 65, 256, 511, 512, 513, 5000};
+  char *input = malloc(5001);
+  assert_non_null(input);
+  for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+    size_t n = sizes[k];
+    for (size_t i = 0; i < n; i++) input[i] = (char)('a' + (i * 7 + n) % 26);
+    input[n] = 0;
+    tea_invoke_result r;
+    tea_error err;
+    assert_int_equal(invoke(w, a, "echo", input, &r, &err), TEA_OK);
+    assert_output(&r, input);
+    tea_invoke_result_free(&r);
+    /* as an operation name (the host takes 1..256 bytes): unknown, and named */
+    if (n == 0 || n > 256) continue;
+    assert_int_equal(invoke(w, a, input, "", &r, &err), TEA_OK);
+    assert_true(r.guest_error);
+    char want[300];
+    snprintf(want, sizeof want, "unknown operation %.*s", n < 200 ? (int)n : 200, input);
+    assert_true(r.output_len >= strlen(want));
+    assert_memory_equal(r.output, want, strlen(want));
+    tea_invoke_result_free(&r);
+  }
+  free(input);
+}
+
 static void test_tampered_bytes(void **state) {
   NEED("hello");
   world *w = *state;
@@ -1058,6 +1091,7 @@ int main(void) {
       cmocka_unit_test(test_nkeys_interop_vector),
       cmocka_unit_test(test_sign_inspect_roundtrip),
       cmocka_unit_test_setup_teardown(test_load_and_run_hello, setup_world, teardown_world),
+      cmocka_unit_test_setup_teardown(test_sdk_requests_of_every_size, setup_world, teardown_world),
       cmocka_unit_test_setup_teardown(test_tampered_bytes, setup_world, teardown_world),
       cmocka_unit_test_setup_teardown(test_bad_signature_and_alg, setup_world, teardown_world),
       cmocka_unit_test_setup_teardown(test_claim_time_issuer_revision, setup_world, teardown_world),
@@ -1085,6 +1119,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_pool_drops_failures, setup_world_pooled, teardown_world),
       cmocka_unit_test_setup_teardown(test_pool_reload_drops_old, setup_world_pooled, teardown_world),
       cmocka_unit_test_setup_teardown(test_load_and_run_hello, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_sdk_requests_of_every_size, setup_world_pooled, teardown_world),
       cmocka_unit_test_setup_teardown(test_tampered_bytes, setup_world_pooled, teardown_world),
       cmocka_unit_test_setup_teardown(test_bad_signature_and_alg, setup_world_pooled, teardown_world),
       cmocka_unit_test_setup_teardown(test_claim_time_issuer_revision, setup_world_pooled, teardown_world),
