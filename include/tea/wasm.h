@@ -136,6 +136,15 @@ typedef struct tea_wasm_limits {
 } tea_wasm_limits;
 
 tea_code tea_wasm_store_new(const tea_wasm_limits *limits, tea_wasm_store **out, tea_error *err);
+
+/* Where guard pages catch out-of-bounds accesses (x86-64 Linux), the runtime
+ * owns the process's SIGSEGV handler and passes on faults that are not a
+ * guest's. Each new memory checks that the handler is still the runtime's
+ * (one system call, the only one in making an instance), because one
+ * installed later, a test harness catching crashes say, would take a guest's
+ * fault for a crash. A program that installs no SIGSEGV handler after its
+ * first memory (teanode) can call this once to keep only the first check. */
+void tea_wasm_guard_check_once(void);
 /* Frees the store and everything made in it (instances, memories, tables...). */
 void tea_wasm_store_free(tea_wasm_store *store);
 /* Fuel: units are deterministic (a count of WebAssembly instructions, charged

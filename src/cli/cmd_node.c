@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "tea/cbor.h"
+#include "tea/wasm.h"
 #include "node/internal.h"
 
 /* ---- init ------------------------------------------------------------------------ */
@@ -194,6 +195,9 @@ int tea_cmd_run(int argc, char **argv) {
   }
   if (port >= 0) c.port = (uint16_t)port;
   curl_global_init(CURL_GLOBAL_DEFAULT);
+  /* nothing in this process installs a SIGSEGV handler: a fresh instance per
+     call need not check for one each time (tea/wasm.h) */
+  tea_wasm_guard_check_once();
   tea_node *n;
   if (tea_node_open(&c, path, "/proc/self/exe", &n, &err) != TEA_OK) {
     fprintf(stderr, "error: %s\n", err.msg);

@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #endif
 
@@ -225,13 +226,22 @@ static void guard_init(void) {
  * harness catching crashes, say) would take the guest's faults for crashes,
  * so ours goes back on top; what it chains to stays the first one it
  * replaced. */
+static atomic_bool guard_check_once; /* set by tea_wasm_guard_check_once */
+static atomic_bool guard_trusted;    /* and the handler was in place since */
+
 bool tea_guard_install(void) {
   if (pthread_once(&guard_once, guard_init) != 0 || !guard_ok) return false;
+  if (atomic_load_explicit(&guard_trusted, memory_order_relaxed)) return true;
   struct sigaction cur;
   if (sigaction(SIGSEGV, NULL, &cur) != 0) return false;
-  if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_fault) return true;
-  return sigaction(SIGSEGV, &guard_action, NULL) == 0;
+  bool ours = (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_fault;
+  if (!ours && sigaction(SIGSEGV, &guard_action, NULL) != 0) return false;
+  if (atomic_load_explicit(&guard_check_once, memory_order_relaxed))
+    atomic_store_explicit(&guard_trusted, true, memory_order_relaxed);
+  return true;
 }
+
+void tea_wasm_guard_check_once(void) { atomic_store(&guard_check_once, true); }
 #define GUARD_PARAM , tea_guard *g
 #define GUARD_MEM(m) (g->mem = (m))
 /* fuel lives in a register; a fault unwinds past it, so every charge also
@@ -239,6 +249,7 @@ bool tea_guard_install(void) {
 #define GUARD_SYNC_FUEL() (store->fuel = fuel)
 #define OOB(ea, n) 0
 #else
+void tea_wasm_guard_check_once(void) {} /* no guard pages, no handler */
 #define GUARD_PARAM
 #define GUARD_MEM(m) ((void)0)
 #define GUARD_SYNC_FUEL() ((void)0)

@@ -4,12 +4,14 @@
  * public API and host functions. */
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -517,6 +519,53 @@ static void test_out_of_bounds_on_every_memory_and_thread(void **state) {
   for (int i = 0; i < 2; i++) assert_int_equal(pthread_join(t[i], NULL), 0);
 }
 
+/* A SIGSEGV handler installed after the first memory (a harness catching
+ * crashes, say) must not take a guest's faults: the next memory puts the
+ * runtime's handler back, so an out-of-bounds access is still a trap. After
+ * tea_wasm_guard_check_once the runtime checks once more and then leaves the
+ * handler alone. Each case runs in a child: the handler and the setting
+ * belong to the whole process. */
+static void foreign_handler(int sig) {
+  (void)sig;
+  _exit(3); /* a guest's fault reached it */
+}
+
+static int guard_case(bool once) {
+  if (once) tea_wasm_guard_check_once();
+  fixture fx;
+  setup_with(&fx, false, NULL); /* the first memory */
+  struct sigaction foreign = {0}, now;
+  foreign.sa_handler = foreign_handler;
+  sigemptyset(&foreign.sa_mask);
+  if (sigaction(SIGSEGV, &foreign, NULL) != 0) return 4;
+  tea_wasm_instance *second;
+  tea_error err;
+  if (tea_wasm_instantiate(fx.store, fx.module, fx.linker, &second, &err) != TEA_OK) return 5;
+  if (sigaction(SIGSEGV, NULL, &now) != 0) return 4;
+  bool kept = !(now.sa_flags & SA_SIGINFO) && now.sa_handler == foreign_handler;
+  if (once) return kept ? 0 : 6; /* where the runtime has no handler, it never touches it */
+  tea_wasm_val arg = i32v(-16), res;
+  if (tea_wasm_call(second, "load", &arg, 1, &res, 1, &err) != TEA_ERR_TRAP) return 7;
+  if (strcmp(err.msg, "out of bounds memory access") != 0) return 8;
+  teardown(&fx);
+  return 0;
+}
+
+static void test_guard_handler_survives_foreign_handlers(void **state) {
+  (void)state;
+  for (int once = 0; once < 2; once++) {
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) _exit(guard_case(once));
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) != 0) print_error("case once=%d: child exit %d\n", once, WEXITSTATUS(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+  }
+}
+
 /* c[p] += x * b[q]: the fused forms compute exactly what the separate
  * instructions do (two roundings), write the tee'd local, and trap before
  * storing anything when either access is out of bounds. */
@@ -712,6 +761,7 @@ int main(void) {
       cmocka_unit_test(test_resolved_imports),
       cmocka_unit_test(test_memory_bounds_and_limits),
       cmocka_unit_test(test_out_of_bounds_on_every_memory_and_thread),
+      cmocka_unit_test(test_guard_handler_survives_foreign_handlers),
       cmocka_unit_test(test_fused_multiply_add_store),
       cmocka_unit_test(test_instances_share_code_not_state),
       cmocka_unit_test(test_bad_modules_are_rejected_with_reasons),
