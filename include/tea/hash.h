@@ -1,7 +1,8 @@
-/* tea: SHA-256 (OpenSSL EVP, which uses the CPU's SHA instructions), hex and base64url. */
+/* tea: SHA-256 (OpenSSL, which uses the CPU's SHA instructions), hex and base64url. */
 #ifndef TEA_HASH_H
 #define TEA_HASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -9,10 +10,13 @@
 
 #define TEA_SHA256_LEN 32
 
-/* Streaming context. It owns an OpenSSL digest context: after a successful
- * tea_sha256_init, end it with tea_sha256_final or tea_sha256_abort, or it leaks. */
+/* Streaming context, kept by value (no allocation): OpenSSL's SHA-256 state,
+ * opaque so that callers need no OpenSSL headers. Ending it with
+ * tea_sha256_final or tea_sha256_abort is optional; after either, update and
+ * final fail until the next init. */
 typedef struct tea_sha256_ctx {
-  void *md; /* EVP_MD_CTX *, kept opaque so callers need no OpenSSL headers */
+  _Alignas(8) unsigned char state[128];
+  bool live;
 } tea_sha256_ctx;
 
 /* One-shot digest of n bytes (n may be 0 with data NULL). */
@@ -20,9 +24,9 @@ tea_code tea_sha256(const void *data, size_t n, uint8_t out[TEA_SHA256_LEN], tea
 
 tea_code tea_sha256_init(tea_sha256_ctx *ctx, tea_error *err);
 tea_code tea_sha256_update(tea_sha256_ctx *ctx, const void *data, size_t n, tea_error *err);
-/* Writes the digest and frees the context (also on failure). */
+/* Writes the digest and ends the context (also on failure). */
 tea_code tea_sha256_final(tea_sha256_ctx *ctx, uint8_t out[TEA_SHA256_LEN], tea_error *err);
-/* Frees the context without producing a digest; safe on a zeroed or finished context. */
+/* Ends the context without producing a digest; safe on a zeroed or finished context. */
 void tea_sha256_abort(tea_sha256_ctx *ctx);
 
 /* Lower-case hex of n bytes into out, which must hold 2n+1 chars (NUL-terminated). */

@@ -1,6 +1,6 @@
 /* Deterministic CBOR: encodings from RFC 8949 appendix A, map ordering, and rejection
  * of every non-canonical form the decoder must refuse; and the other encodings of
- * src/base (base64url). */
+ * src/base (base64url, SHA-256). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -220,6 +220,49 @@ static void test_base64url(void **state) {
     assert_string_equal(b, want);
     free(b);
   }
+}
+
+/* SHA-256: FIPS 180-2's vectors; streaming in pieces of every size gives the
+ * one-shot digest (compared with libsodium's); a finished context refuses
+ * more input until it is initialised again. */
+static void test_sha256(void **state) {
+  (void)state;
+  static const char *const vectors[][2] = {
+      {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+      {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+      {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"}};
+  tea_error err;
+  uint8_t d[TEA_SHA256_LEN];
+  char hex[2 * TEA_SHA256_LEN + 1];
+  for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
+    assert_int_equal(tea_sha256(vectors[i][0], strlen(vectors[i][0]), d, &err), TEA_OK);
+    tea_hex_encode(d, sizeof d, hex);
+    assert_string_equal(hex, vectors[i][1]);
+  }
+  assert_int_equal(tea_sha256(NULL, 0, d, &err), TEA_OK);
+  assert_int_equal(tea_sha256(NULL, 1, d, &err), TEA_ERR_ARG);
+
+  uint8_t in[300], want[TEA_SHA256_LEN];
+  for (size_t i = 0; i < sizeof in; i++) in[i] = (uint8_t)(i * 131 + 7);
+  crypto_hash_sha256(want, in, sizeof in);
+  for (size_t piece = 1; piece <= sizeof in; piece += piece < 70 ? 1 : 23) {
+    tea_sha256_ctx c;
+    assert_int_equal(tea_sha256_init(&c, &err), TEA_OK);
+    for (size_t at = 0; at < sizeof in; at += piece)
+      assert_int_equal(tea_sha256_update(&c, in + at, at + piece <= sizeof in ? piece : sizeof in - at, &err), TEA_OK);
+    assert_int_equal(tea_sha256_final(&c, d, &err), TEA_OK);
+    assert_memory_equal(d, want, sizeof d);
+    assert_int_equal(tea_sha256_update(&c, in, 1, &err), TEA_ERR_STATE);
+    assert_int_equal(tea_sha256_final(&c, d, &err), TEA_ERR_STATE);
+  }
+  tea_sha256_ctx c;
+  assert_int_equal(tea_sha256_init(&c, &err), TEA_OK);
+  assert_int_equal(tea_sha256_update(&c, NULL, 0, &err), TEA_OK);
+  assert_int_equal(tea_sha256_update(&c, NULL, 3, &err), TEA_ERR_ARG);
+  tea_sha256_abort(&c);
+  assert_int_equal(tea_sha256_update(&c, in, 1, &err), TEA_ERR_STATE);
+  tea_sha256_abort(&c); /* twice is fine */
 }
 
 static void test_encoder_misuse(void **state) {
@@ -486,7 +529,7 @@ int main(void) {
       cmocka_unit_test(test_map_sorting),     cmocka_unit_test(test_encoder_misuse),
       cmocka_unit_test(test_rejects_noncanonical), cmocka_unit_test(test_depth_limit),
       cmocka_unit_test(test_reader),          cmocka_unit_test(test_encoder_reserve),
-      cmocka_unit_test(test_base64url),        cmocka_unit_test(test_map_duplicates),
+      cmocka_unit_test(test_base64url),        cmocka_unit_test(test_sha256),        cmocka_unit_test(test_map_duplicates),
   };
   return cmocka_run_group_tests_name("cbor", tests, NULL, NULL);
 }
