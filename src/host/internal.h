@@ -149,6 +149,8 @@ bool tea_deadline_stop(tea_deadline *d);
 /* Console and stdout/stderr bytes one invocation may put in the node's log;
  * later output is dropped (a chatty actor cannot flood the log). */
 #define TEA_ACTOR_LOG_MAX 65536
+/* provider sessions kept inside the invocation (more take one allocation) */
+#define TEA_INVOCATION_INLINE_PROVIDERS 8
 
 /* ---- invoke.c / wapc.c / wasi_gate.c: one invocation ------------------- */
 
@@ -175,9 +177,13 @@ typedef struct tea_invocation {
   /* replay: answers come from here instead of providers */
   const tea_transcript *replay;
   size_t replay_pos;
-  /* provider sessions, one per provider of the host (NULL if none begun) */
+  /* provider sessions, one per provider of the host (NULL if none begun): in
+     the inline arrays when the host has at most that many,
+     else in one allocation */
   void **sessions;
   bool *begun;
+  void *sessions_inline[TEA_INVOCATION_INLINE_PROVIDERS];
+  bool begun_inline[TEA_INVOCATION_INLINE_PROVIDERS];
   tea_provider_ctx pctx;
   /* a host failure that must end the run even if the guest swallows it */
   tea_error fatal;

@@ -149,8 +149,12 @@ void tea_invocation_begin(tea_invocation *inv, tea_host *h, tea_actor *a, unsign
   inv->input = input_len ? input : (const uint8_t *)"";
   inv->input_len = input_len;
   inv->replay = replay;
-  inv->sessions = calloc(h->nproviders + 1, sizeof *inv->sessions);
-  inv->begun = calloc(h->nproviders + 1, sizeof *inv->begun);
+  if (h->nproviders <= TEA_INVOCATION_INLINE_PROVIDERS) {
+    inv->sessions = inv->sessions_inline;
+    inv->begun = inv->begun_inline;
+  } else if ((inv->sessions = calloc(h->nproviders, sizeof *inv->sessions + sizeof *inv->begun))) {
+    inv->begun = (bool *)(inv->sessions + h->nproviders);
+  }
   inv->pctx = (tea_provider_ctx){.actor = a->name, .actor_cid = a->cid_text,
                                  .http_allow = (const char *const *)a->http_allow.items, .nhttp_allow = a->http_allow.n,
                                  .callable = (const char *const *)a->claims.call, .ncallable = a->claims.ncall,
@@ -163,7 +167,7 @@ void tea_invocation_end(tea_invocation *inv, bool commit, tea_code *rc, tea_erro
   end_sessions(inv, commit, rc, err);
   tea_transcript_free(&inv->transcript);
   free(inv->response), free(inv->guest_err), free(inv->host_resp), free(inv->host_err);
-  free(inv->sessions), free(inv->begun);
+  if (inv->sessions != inv->sessions_inline) free(inv->sessions); /* and begun, after it */
   inv->response = inv->guest_err = inv->host_resp = inv->host_err = NULL;
   inv->sessions = NULL;
   inv->begun = NULL;

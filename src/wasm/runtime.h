@@ -108,6 +108,11 @@ struct tea_wasm_instance {
   tea_wasm_func *func_objects; /* the defined functions */
 };
 
+typedef struct tea_store_object {
+  void *obj;
+  void (*release)(void *);
+} tea_store_object;
+
 typedef struct tea_frame {
   const uint32_t *ret_ip;
   tea_wasm_slot *ret_fp;
@@ -126,10 +131,12 @@ struct tea_wasm_store {
   bool metered;
   atomic_int interrupt;
   void *user;
-  /* everything made in this store, freed with it */
-  void **objects;
-  void (**releases)(void *);
+  /* everything made in this store, freed with it; the first few in the store
+     itself (an instance, its table, memory and globals: no allocation for the
+     list when a store serves one call) */
+  tea_store_object *objects;
   size_t nobjects, cap_objects;
+  tea_store_object inline_objects[8];
 };
 
 /* store.c: a host function with its type in one block, owned by nobody yet

@@ -60,6 +60,8 @@ tea_code tea_wasm_store_new(const tea_wasm_limits *limits, tea_wasm_store **out,
   *out = NULL;
   tea_wasm_store *s = calloc(1, sizeof *s);
   if (!s) return tea_fail(err, TEA_ERR_NOMEM, "out of memory creating a store");
+  s->objects = s->inline_objects;
+  s->cap_objects = sizeof s->inline_objects / sizeof *s->inline_objects;
   if (limits) s->limits = *limits;
   if (!s->limits.max_memory_pages || s->limits.max_memory_pages > DEFAULT_MAX_PAGES)
     s->limits.max_memory_pages = DEFAULT_MAX_PAGES;
@@ -87,29 +89,26 @@ tea_code tea_wasm_store_new(const tea_wasm_limits *limits, tea_wasm_store **out,
 void tea_wasm_store_free(tea_wasm_store *s) {
   if (!s) return;
   /* objects die in reverse order of creation */
-  for (size_t i = s->nobjects; i > 0; i--) s->releases[i - 1](s->objects[i - 1]);
-  free(s->objects);
-  free(s->releases);
+  for (size_t i = s->nobjects; i > 0; i--) s->objects[i - 1].release(s->objects[i - 1].obj);
+  if (s->objects != s->inline_objects) free(s->objects);
   if (s->stack) stack_give(s->stack, stack_mapping_bytes(&s->limits));
   free(s);
 }
 
 tea_code tea_store_track(tea_wasm_store *s, void *obj, void (*release)(void *), tea_error *err) {
   if (s->nobjects == s->cap_objects) {
-    size_t cap = s->cap_objects ? s->cap_objects * 2 : 16;
-    void **o = realloc(s->objects, cap * sizeof *o);
-    if (o) s->objects = o;
-    void (**r)(void *) = realloc(s->releases, cap * sizeof *r);
-    if (r) s->releases = r;
-    if (!o || !r) {
+    size_t cap = s->cap_objects * 2;
+    bool inline_list = s->objects == s->inline_objects;
+    tea_store_object *o = inline_list ? malloc(cap * sizeof *o) : realloc(s->objects, cap * sizeof *o);
+    if (!o) {
       release(obj);
       return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
     }
+    if (inline_list) memcpy(o, s->inline_objects, sizeof s->inline_objects);
+    s->objects = o;
     s->cap_objects = cap;
   }
-  s->objects[s->nobjects] = obj;
-  s->releases[s->nobjects] = release;
-  s->nobjects++;
+  s->objects[s->nobjects++] = (tea_store_object){obj, release};
   return TEA_OK;
 }
 

@@ -136,8 +136,9 @@ struct tea_wasi {
   char *env;
   uint32_t env_len, envc;
   uint32_t *env_off;
-  wfd *fds;
+  wfd *fds;      /* fds_inline until a guest opens more than it holds */
   uint32_t nfds; /* slots allocated in fds */
+  wfd fds_inline[8];
   wfd *initial;  /* the table as tea_wasi_new left it, for tea_wasi_pristine */
   uint32_t ninitial;
   tea_wasi_output_fn output;
@@ -299,9 +300,16 @@ static int64_t wfd_alloc(tea_wasi *w) {
   for (uint32_t i = 0; i < w->nfds; i++)
     if (!w->fds[i].used) return i;
   if (w->nfds >= MAX_FDS) return -1;
-  uint32_t n = w->nfds ? w->nfds * 2 : 8;
+  uint32_t n = w->nfds ? w->nfds * 2 : (uint32_t)(sizeof w->fds_inline / sizeof *w->fds_inline);
   if (n > MAX_FDS) n = MAX_FDS;
-  wfd *f = realloc(w->fds, n * sizeof *f);
+  wfd *f;
+  if (!w->nfds) {
+    f = w->fds_inline;
+  } else if (w->fds == w->fds_inline) {
+    if ((f = malloc(n * sizeof *f))) memcpy(f, w->fds, w->nfds * sizeof *f);
+  } else {
+    f = realloc(w->fds, n * sizeof *f);
+  }
   if (!f) return -1;
   for (uint32_t i = w->nfds; i < n; i++) {
     memset(&f[i], 0, sizeof f[i]);
@@ -373,7 +381,8 @@ void tea_wasi_config_init(tea_wasi_config *config) {
   config->caps = TEA_WASI_CAP_ALL;
 }
 
-/* Lays strings out as args_get/environ_get hand them to the guest. */
+/* Lays strings out as args_get/environ_get hand them to the guest: offsets,
+ * then the strings, in one allocation (*off, which owns it; none for n = 0). */
 static tea_code copy_strings(const char *const *v, size_t n, char **blob, uint32_t **off,
                              uint32_t *blob_len, uint32_t *count, tea_error *err) {
   uint64_t total = 0;
@@ -381,9 +390,13 @@ static tea_code copy_strings(const char *const *v, size_t n, char **blob, uint32
   /* The guest sees sizes as u32 and must hold the pointers as well. */
   if (n > UINT32_MAX / 4 || total > UINT32_MAX)
     return tea_fail(err, TEA_ERR_ARG, "wasi: arguments or environment too large");
-  *blob = malloc(total ? total : 1);
-  *off = malloc(n ? n * sizeof **off : 1);
-  if (!*blob || !*off) return tea_fail(err, TEA_ERR_NOMEM, "wasi: out of memory");
+  *blob = NULL;
+  *off = NULL;
+  *blob_len = *count = 0;
+  if (!n) return TEA_OK;
+  *off = malloc(n * sizeof **off + total);
+  if (!*off) return tea_fail(err, TEA_ERR_NOMEM, "wasi: out of memory");
+  *blob = (char *)(*off + n);
   uint32_t at = 0;
   for (size_t i = 0; i < n; i++) {
     size_t l = strlen(v[i]) + 1;
@@ -481,11 +494,9 @@ void tea_wasi_free(tea_wasi *w) {
   if (!w) return;
   for (uint32_t i = 0; i < w->nfds; i++)
     if (w->fds[i].used) wfd_close(&w->fds[i]);
-  free(w->fds);
+  if (w->fds != w->fds_inline) free(w->fds);
   free(w->initial);
-  free(w->args);
-  free(w->arg_off);
-  free(w->env);
+  free(w->arg_off); /* and the strings after them */
   free(w->env_off);
   free(w);
 }

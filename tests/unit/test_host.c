@@ -97,7 +97,23 @@ static tea_code fixed_clock(void *user, uint32_t id, uint64_t *ns) {
   return TEA_OK;
 }
 
-static int setup_world_with_pool(void **state, uint32_t pool_size) {
+/* Providers that only take up places (more than an invocation keeps inline:
+ * the real ones after them get session slots past those). */
+static tea_code pad_call(void *self, void *session, const tea_provider_ctx *ctx, const char *op,
+                         const uint8_t *req, size_t req_len, uint8_t **resp, size_t *resp_len, tea_error *err) {
+  (void)self, (void)session, (void)ctx, (void)op, (void)req, (void)req_len, (void)resp, (void)resp_len;
+  return tea_fail(err, TEA_ERR_STATE, "padding");
+}
+static const tea_provider_ops pad_ops[] = {
+    {.capability = "test:pad1", .call = pad_call}, {.capability = "test:pad2", .call = pad_call},
+    {.capability = "test:pad3", .call = pad_call}, {.capability = "test:pad4", .call = pad_call},
+    {.capability = "test:pad5", .call = pad_call}, {.capability = "test:pad6", .call = pad_call},
+    {.capability = "test:pad7", .call = pad_call}, {.capability = "test:pad8", .call = pad_call}};
+
+static int setup_world_with(void **state, uint32_t pool_size, bool padded);
+static int setup_world_with_pool(void **state, uint32_t pool_size) { return setup_world_with(state, pool_size, false); }
+
+static int setup_world_with(void **state, uint32_t pool_size, bool padded) {
   world *w = calloc(1, sizeof *w);
   tea_host_config cfg = {.measure = measure, .measure_user = w, .log = log_fn, .log_user = w, .now = fixed_now,
                          .pool_size = pool_size};
@@ -109,6 +125,11 @@ static int setup_world_with_pool(void **state, uint32_t pool_size) {
   snprintf(blobs, sizeof blobs, "%s/blobs", w->state_dir);
   assert_int_equal(tea_blobstore_open(&w->bs, blobs, 0, &err), TEA_OK);
   tea_provider *p;
+  for (size_t i = 0; padded && i < sizeof pad_ops / sizeof *pad_ops; i++) {
+    assert_non_null(p = malloc(sizeof *p)); /* freed by the host, as tea_provider_free does */
+    *p = (tea_provider){&pad_ops[i], NULL};
+    assert_int_equal(tea_host_add_provider(w->host, p, &err), TEA_OK);
+  }
   assert_int_equal(tea_provider_log_new(kv_log, w, 0, &p, &err), TEA_OK);
   assert_int_equal(tea_host_add_provider(w->host, p, &err), TEA_OK);
   assert_int_equal(tea_provider_keyvalue_new(w->state_dir, NULL, &p, &err), TEA_OK);
@@ -129,6 +150,8 @@ static int setup_world(void **state) { return setup_world_with_pool(state, 0); }
 /* The same tests again with an instance pool: every containment and every
  * answer must be the same as with fresh instances. */
 static int setup_world_pooled(void **state) { return setup_world_with_pool(state, 4); }
+/* Fourteen providers: sessions past the invocation's inline slots. */
+static int setup_world_padded(void **state) { return setup_world_with(state, 0, true); }
 
 static int teardown_world(void **state) {
   world *w = *state;
@@ -1092,6 +1115,7 @@ int main(void) {
       cmocka_unit_test(test_sign_inspect_roundtrip),
       cmocka_unit_test_setup_teardown(test_load_and_run_hello, setup_world, teardown_world),
       cmocka_unit_test_setup_teardown(test_sdk_requests_of_every_size, setup_world, teardown_world),
+      cmocka_unit_test_setup_teardown(test_counter_commits_only_on_success, setup_world_padded, teardown_world),
       cmocka_unit_test_setup_teardown(test_tampered_bytes, setup_world, teardown_world),
       cmocka_unit_test_setup_teardown(test_bad_signature_and_alg, setup_world, teardown_world),
       cmocka_unit_test_setup_teardown(test_claim_time_issuer_revision, setup_world, teardown_world),

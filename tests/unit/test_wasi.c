@@ -667,12 +667,41 @@ static void test_process_and_fds(void **state) {
   teardown(f);
 }
 
+/* Many open files at once: the descriptor table grows past the slots a
+ * context starts with (and doubles again), every descriptor stays distinct
+ * and readable, and closed numbers are handed out again, lowest first. */
+static void test_many_descriptors(void **state) {
+  (void)state;
+  fixture *f = setup(TEA_WASI_CAP_ALL, false);
+  enum { N = 40 };
+  uint32_t fds[N];
+  uint32_t len = put_str(f, PATH_AT, "inside.txt");
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(wcall(f, "path_open", "iiiiiIIii", 3, 1, PATH_AT, len, 0, (uint64_t)2, ALL_RIGHTS, 0, 0), 0);
+    fds[i] = load32(f, 0);
+    for (int k = 0; k < i; k++) assert_int_not_equal(fds[i], fds[k]);
+  }
+  for (int i = 0; i < N; i++) { /* each reads the file from its own start */
+    store32(f, 16, 64);
+    store32(f, 20, 4);
+    assert_int_equal(wcall(f, "fd_read", "iiii", fds[i], 16, 1, 32), 0);
+    assert_int_equal(load32(f, 32), 4);
+    assert_memory_equal(tea_wasm_memory_span(f->mem, 64, 4), "data", 4);
+  }
+  assert_int_equal(wcall(f, "fd_close", "i", fds[5]), 0);
+  assert_int_equal(wcall(f, "fd_close", "i", fds[2]), 0);
+  assert_int_equal(wcall(f, "path_open", "iiiiiIIii", 3, 1, PATH_AT, len, 0, (uint64_t)2, ALL_RIGHTS, 0, 0), 0);
+  assert_int_equal(load32(f, 0), fds[2] < fds[5] ? fds[2] : fds[5]);
+  teardown(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_path_escapes),     cmocka_unit_test(test_capabilities_off),
       cmocka_unit_test(test_capabilities_on),  cmocka_unit_test(test_bad_pointers),
       cmocka_unit_test(test_callbacks),        cmocka_unit_test(test_file_round_trip),
       cmocka_unit_test(test_process_and_fds),  cmocka_unit_test(test_shared_definitions),
+      cmocka_unit_test(test_many_descriptors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
