@@ -344,9 +344,13 @@ tea_code tea_wasm_memory_write(tea_wasm_memory *m, uint64_t offset, const void *
 
 /* ---- tables ------------------------------------------------------------------------ */
 
+/* A table's first elements live right after it (one allocation); growing
+ * moves them out. */
+static tea_wasm_ref *inline_elems(tea_wasm_table *t) { return (tea_wasm_ref *)(t + 1); }
+
 static void free_table(void *p) {
   tea_wasm_table *t = p;
-  free(t->elems);
+  if (t->elems != inline_elems(t)) free(t->elems);
   free(t);
 }
 
@@ -357,14 +361,10 @@ tea_code tea_table_create(tea_wasm_store *store, tea_valtype type, uint64_t min,
   if (min > cap)
     return tea_fail(err, TEA_ERR_LIMIT, "table of %llu elements is over the limit of %u",
                     (unsigned long long)min, cap);
-  tea_wasm_table *t = calloc(1, sizeof *t);
-  if (!t) return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
-  t->elems = calloc(min ? min : 1, sizeof *t->elems);
-  if (!t->elems) {
-    free(t);
-    return tea_fail(err, TEA_ERR_NOMEM, "out of memory for a table of %llu elements",
-                    (unsigned long long)min);
-  }
+  tea_wasm_table *t = calloc(1, sizeof *t + (size_t)min * sizeof *t->elems);
+  if (!t)
+    return tea_fail(err, TEA_ERR_NOMEM, "out of memory for a table of %llu elements", (unsigned long long)min);
+  t->elems = inline_elems(t);
   t->size = (uint32_t)min;
   t->max = (uint32_t)(has_max && max < cap ? max : cap);
   t->has_max = has_max;
@@ -388,7 +388,13 @@ int64_t tea_table_grow(tea_wasm_table *t, uint32_t delta, tea_wasm_ref init) {
   uint32_t old = t->size;
   if ((uint64_t)old + delta > t->max) return -1;
   if (delta == 0) return old;
-  tea_wasm_ref *e = realloc(t->elems, ((size_t)old + delta) * sizeof *e);
+  size_t bytes = ((size_t)old + delta) * sizeof(tea_wasm_ref);
+  tea_wasm_ref *e;
+  if (t->elems != inline_elems(t)) {
+    e = realloc(t->elems, bytes);
+  } else if ((e = malloc(bytes))) {
+    memcpy(e, t->elems, (size_t)old * sizeof *e);
+  }
   if (!e) return -1;
   for (uint32_t i = 0; i < delta; i++) e[old + i] = init;
   t->elems = e;
