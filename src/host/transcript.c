@@ -54,6 +54,10 @@ void tea_transcript_free(tea_transcript *t) {
 tea_code tea_transcript_encode(const tea_transcript *t, uint8_t **out, size_t *out_len, tea_error *err) {
   tea_cbor_enc e;
   tea_cbor_enc_init(&e);
+  size_t size = 48; /* the output's size, give or take, to allocate it once */
+  for (size_t i = 0; i < t->n; i++)
+    size += 48 + strlen(t->calls[i].op) + strlen(t->calls[i].cap) + t->calls[i].req_len + t->calls[i].resp_len;
+  tea_cbor_enc_reserve(&e, size);
   /* keys in canonical order (shorter first, then bytewise), so the encoder
      has nothing to sort: this runs on every actor call */
   tea_cbor_begin_map(&e, 3);

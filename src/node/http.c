@@ -60,8 +60,9 @@ static _Thread_local worker *current_worker; /* the server thread running now, i
 /* Per-request state, kept in libmicrohttpd's con_cls between callbacks; a
  * tea_http_deferred is one of these. */
 typedef struct pending {
-  uint8_t *body;
+  uint8_t *body; /* small until the body outgrows it */
   size_t len, cap;
+  uint8_t small[128];
   bool too_big;
   tea_http_server *server;
   worker *worker; /* the thread whose daemon has the connection */
@@ -226,10 +227,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
       p->too_big = true; /* keep draining, answer at the end */
       return MHD_YES;
     }
+    if (!p->body) { /* most bodies are small: no allocation for 3 bytes */
+      p->body = p->small;
+      p->cap = sizeof p->small;
+    }
     if (p->len + n > p->cap) {
-      size_t cap = p->cap ? p->cap : 256; /* most bodies are small: no 4 KiB for 3 bytes */
+      size_t cap = p->cap * 2;
       while (cap < p->len + n) cap *= 2;
-      uint8_t *b = realloc(p->body, cap);
+      uint8_t *b = p->body == p->small ? malloc(cap) : realloc(p->body, cap);
+      if (b && p->body == p->small) memcpy(b, p->small, p->len);
       if (!b) {
         p->too_big = true;
         return MHD_YES;
@@ -265,7 +271,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
       p->finish(p->finish_ctx, NULL);
       atomic_fetch_sub(&p->worker->unanswered, 1);
     }
-    free(p->body);
+    if (p->body != p->small) free(p->body);
     free(p);
     *con_cls = NULL;
   }

@@ -164,6 +164,7 @@ tea_code tea_receipt_encode_kept(const tea_receipt *r, const tea_receipt_kept *k
   /* the pairs to put in: "sig" after "seq", "path" after "node" (canonical order) */
   tea_cbor_enc e;
   tea_cbor_enc_init(&e);
+  tea_cbor_enc_reserve(&e, 80 + npath * (8 + sizeof r->path[0])); /* one allocation, not a growing buffer */
   put_sig(&e, r);
   size_t sig_end = e.len;
   if (npath) put_path(&e, r, npath);
