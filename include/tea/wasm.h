@@ -231,6 +231,10 @@ tea_code tea_wasm_instantiate_with(tea_wasm_store *store, const tea_wasm_module 
 const tea_wasm_module *tea_wasm_instance_module(const tea_wasm_instance *instance);
 tea_code tea_wasm_instance_export(tea_wasm_instance *instance, const char *name,
                                   tea_wasm_extern *out, tea_error *err);
+/* The same by the export's index in its module (tea_wasm_module_export_name),
+ * for an embedder that looks names up once per module, not per instance. */
+tea_code tea_wasm_instance_export_at(tea_wasm_instance *instance, size_t index, tea_wasm_extern *out,
+                                     tea_error *err);
 /* Memory 0 of the instance (defined or imported), or NULL. */
 tea_wasm_memory *tea_wasm_instance_memory(tea_wasm_instance *instance);
 

@@ -206,6 +206,7 @@ tea_code tea_host_load(tea_host *h, const uint8_t *bytes, size_t len, const tea_
       (rc = tea_wasm_linker_resolve(h->link, a->entry->module, &a->imports, err)) != TEA_OK)
     goto fail;
   a->uses_wasi = tea_imports_from(a->entry->module, TEA_WASI_MODULE);
+  tea_actor_find_entries(a);
 
   uint8_t hash[TEA_SHA256_LEN];
   if ((rc = tea_sha256(bytes, len, hash, err)) != TEA_OK) goto fail;

@@ -87,6 +87,11 @@ typedef struct tea_module_entry {
   struct tea_module_entry *next;
 } tea_module_entry;
 
+/* What an invocation calls, in this order: WASI's and waPC's initializers,
+ * then the waPC entry point. */
+enum { TEA_ENTRY_INITIALIZE, TEA_ENTRY_START, TEA_ENTRY_WAPC_INIT, TEA_ENTRY_GUEST_CALL, TEA_ENTRY_COUNT };
+#define TEA_NO_EXPORT SIZE_MAX
+
 struct tea_actor {
   char *name;
   char cid_text[TEA_CID_STR_MAX];
@@ -97,6 +102,9 @@ struct tea_actor {
   tea_actor_limits limits; /* defaults filled in */
   tea_wasm_extern *imports; /* resolved in the host's linker at load */
   bool uses_wasi;
+  /* the exports an invocation calls, found at load (invoke.c): indices in the
+     module's export list, TEA_NO_EXPORT where it has no such function */
+  size_t entries[TEA_ENTRY_COUNT];
   /* pool.c: idle instances, when the host keeps a pool */
   pthread_mutex_t pool_lock;
   struct tea_pooled *idle;
@@ -153,6 +161,9 @@ bool tea_deadline_stop(tea_deadline *d);
 #define TEA_INVOCATION_INLINE_PROVIDERS 8
 
 /* ---- invoke.c / wapc.c / wasi_gate.c: one invocation ------------------- */
+
+/* Fills a->entries from its module's exports (at load). */
+void tea_actor_find_entries(tea_actor *a);
 
 typedef struct tea_invocation {
   tea_host *host;

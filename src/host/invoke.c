@@ -45,14 +45,28 @@ static tea_code call_actor(void *host_ctx, const char *name, const char *op, con
   return rc;
 }
 
-static bool has_func_export(tea_wasm_instance *in, const char *name) {
+/* The entry points' names are looked up once per actor, not on every call. */
+void tea_actor_find_entries(tea_actor *a) {
+  static const char *const names[TEA_ENTRY_COUNT] = {"_initialize", "_start", "wapc_init", "__guest_call"};
+  const tea_wasm_module *m = a->entry->module;
+  for (int k = 0; k < TEA_ENTRY_COUNT; k++) a->entries[k] = TEA_NO_EXPORT;
+  for (size_t i = 0; i < tea_wasm_module_export_count(m); i++) {
+    tea_wasm_extern_kind kind;
+    const char *name = tea_wasm_module_export_name(m, i, &kind);
+    for (int k = 0; kind == TEA_WASM_EXTERN_FUNC && k < TEA_ENTRY_COUNT; k++)
+      if (strcmp(name, names[k]) == 0) a->entries[k] = i;
+  }
+}
+
+static tea_code call_entry(tea_invocation *inv, tea_wasm_instance *in, int entry, const tea_wasm_val *args,
+                           size_t nargs, tea_wasm_val *results, size_t nresults, tea_error *err) {
   tea_wasm_extern ext;
-  return tea_wasm_instance_export(in, name, &ext, NULL) == TEA_OK && ext.kind == TEA_WASM_EXTERN_FUNC;
+  tea_code rc = tea_wasm_instance_export_at(in, inv->actor->entries[entry], &ext, err);
+  return rc != TEA_OK ? rc : tea_wasm_func_call(inv->store, ext.of.func, args, nargs, results, nresults, err);
 }
 
 /* Instantiates and runs the initializers as waPC hosts call them
- * (_initialize for WASI reactors, _start for TinyGo-style guests, wapc_init
- * for guest SDKs that register handlers there). */
+ * (_initialize or _start for WASI modules, then wapc_init). */
 tea_code tea_invocation_start(tea_invocation *inv, const tea_wasm_module *m, tea_wasm_instance **out,
                               tea_error *err) {
   tea_wasm_instance *in;
@@ -60,10 +74,9 @@ tea_code tea_invocation_start(tea_invocation *inv, const tea_wasm_module *m, tea
   tea_code rc = tea_wasm_instantiate_with(inv->store, m, a->imports, tea_wasm_module_import_count(m), &in, err);
   if (rc != TEA_OK) return rc;
   *out = in;
-  static const char *const starters[] = {"_initialize", "_start", "wapc_init"};
-  for (size_t i = 0; i < 3; i++) {
-    if (!has_func_export(in, starters[i])) continue;
-    rc = tea_wasm_call(in, starters[i], NULL, 0, NULL, 0, err);
+  for (int k = TEA_ENTRY_INITIALIZE; k <= TEA_ENTRY_WAPC_INIT; k++) {
+    if (a->entries[k] == TEA_NO_EXPORT) continue;
+    rc = call_entry(inv, in, k, NULL, 0, NULL, 0, err);
     if (rc == TEA_ERR_EXIT && err && err->exit_status == 0) rc = TEA_OK; /* a command's main returned 0 */
     if (rc != TEA_OK) return rc;
   }
@@ -72,14 +85,14 @@ tea_code tea_invocation_start(tea_invocation *inv, const tea_wasm_module *m, tea
 
 /* __guest_call(op_len, msg_len): 1 for success, anything else a guest error. */
 static tea_code guest_call(tea_invocation *inv, tea_wasm_instance *in, int32_t *status, tea_error *err) {
-  if (!has_func_export(in, "__guest_call"))
+  if (inv->actor->entries[TEA_ENTRY_GUEST_CALL] == TEA_NO_EXPORT)
     return tea_fail(err, TEA_ERR_LINK, "actor %s does not export __guest_call (not a waPC module)", inv->actor->name);
   tea_wasm_val args[2], res;
   memset(args, 0, sizeof args);
   args[0].type = args[1].type = TEA_WASM_I32;
   args[0].of.u32 = (uint32_t)strlen(inv->op);
   args[1].of.u32 = (uint32_t)inv->input_len;
-  tea_code rc = tea_wasm_call(in, "__guest_call", args, 2, &res, 1, err);
+  tea_code rc = call_entry(inv, in, TEA_ENTRY_GUEST_CALL, args, 2, &res, 1, err);
   if (rc == TEA_OK) *status = res.of.i32;
   else if (rc == TEA_ERR_TRAP) {
     /* A guest that runs out of memory usually traps soon after: say why. */

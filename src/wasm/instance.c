@@ -261,21 +261,25 @@ tea_code tea_wasm_instantiate_with(tea_wasm_store *store, const tea_wasm_module 
 const tea_wasm_module *tea_wasm_instance_module(const tea_wasm_instance *in) { return in->module; }
 tea_wasm_memory *tea_wasm_instance_memory(tea_wasm_instance *in) { return in ? in->memory : NULL; }
 
+tea_code tea_wasm_instance_export_at(tea_wasm_instance *in, size_t index, tea_wasm_extern *out, tea_error *err) {
+  const tea_wasm_module *m = in->module;
+  if (index >= m->nexports) return tea_fail(err, TEA_ERR_NOT_FOUND, "no export %zu (the module has %u)", index, m->nexports);
+  const tea_export *e = &m->exports[index];
+  out->kind = e->kind;
+  switch (e->kind) {
+  case TEA_WASM_EXTERN_FUNC: out->of.func = in->funcs[e->index]; break;
+  case TEA_WASM_EXTERN_TABLE: out->of.table = in->tables[e->index]; break;
+  case TEA_WASM_EXTERN_MEMORY: out->of.memory = in->memory; break;
+  case TEA_WASM_EXTERN_GLOBAL: out->of.global = in->globals[e->index]; break;
+  }
+  return TEA_OK;
+}
+
 tea_code tea_wasm_instance_export(tea_wasm_instance *in, const char *name, tea_wasm_extern *out,
                                   tea_error *err) {
   const tea_wasm_module *m = in->module;
-  for (uint32_t i = 0; i < m->nexports; i++) {
-    const tea_export *e = &m->exports[i];
-    if (strcmp(e->name, name) != 0) continue;
-    out->kind = e->kind;
-    switch (e->kind) {
-    case TEA_WASM_EXTERN_FUNC: out->of.func = in->funcs[e->index]; break;
-    case TEA_WASM_EXTERN_TABLE: out->of.table = in->tables[e->index]; break;
-    case TEA_WASM_EXTERN_MEMORY: out->of.memory = in->memory; break;
-    case TEA_WASM_EXTERN_GLOBAL: out->of.global = in->globals[e->index]; break;
-    }
-    return TEA_OK;
-  }
+  for (uint32_t i = 0; i < m->nexports; i++)
+    if (strcmp(m->exports[i].name, name) == 0) return tea_wasm_instance_export_at(in, i, out, err);
   return tea_fail(err, TEA_ERR_NOT_FOUND, "no export named \"%s\"", name);
 }
 

@@ -566,6 +566,40 @@ static void test_guard_handler_survives_foreign_handlers(void **state) {
   }
 }
 
+/* Every export found by its index is the one found by its name; an index
+ * past the list is an error, not a crash. */
+static void test_exports_by_index(void **state) {
+  (void)state;
+  fixture fx;
+  setup_with(&fx, false, NULL);
+  tea_error err;
+  size_t n = tea_wasm_module_export_count(fx.module);
+  assert_true(n > 3);
+  for (size_t i = 0; i < n; i++) {
+    tea_wasm_extern_kind kind;
+    const char *name = tea_wasm_module_export_name(fx.module, i, &kind);
+    tea_wasm_extern by_name, by_index;
+    assert_int_equal(tea_wasm_instance_export(fx.inst, name, &by_name, &err), TEA_OK);
+    assert_int_equal(tea_wasm_instance_export_at(fx.inst, i, &by_index, &err), TEA_OK);
+    assert_int_equal(by_index.kind, kind);
+    assert_int_equal(by_index.kind, by_name.kind);
+    assert_ptr_equal(by_index.of.func, by_name.of.func); /* the union's pointer, whatever the kind */
+  }
+  tea_wasm_extern ext;
+  assert_int_equal(tea_wasm_instance_export_at(fx.inst, n, &ext, &err), TEA_ERR_NOT_FOUND);
+  assert_int_equal(tea_wasm_instance_export(fx.inst, "no such export", &ext, &err), TEA_ERR_NOT_FOUND);
+  /* a function found by index runs */
+  for (size_t i = 0; i < n; i++) {
+    tea_wasm_extern_kind kind;
+    if (strcmp(tea_wasm_module_export_name(fx.module, i, &kind), "call_add") != 0) continue;
+    assert_int_equal(tea_wasm_instance_export_at(fx.inst, i, &ext, &err), TEA_OK);
+    tea_wasm_val args[2] = {i32v(40), i32v(2)}, res;
+    assert_int_equal(tea_wasm_func_call(fx.store, ext.of.func, args, 2, &res, 1, &err), TEA_OK);
+    assert_int_equal(res.of.i32, 42);
+  }
+  teardown(&fx);
+}
+
 /* c[p] += x * b[q]: the fused forms compute exactly what the separate
  * instructions do (two roundings), write the tee'd local, and trap before
  * storing anything when either access is out of bounds. */
@@ -762,6 +796,7 @@ int main(void) {
       cmocka_unit_test(test_memory_bounds_and_limits),
       cmocka_unit_test(test_out_of_bounds_on_every_memory_and_thread),
       cmocka_unit_test(test_guard_handler_survives_foreign_handlers),
+      cmocka_unit_test(test_exports_by_index),
       cmocka_unit_test(test_fused_multiply_add_store),
       cmocka_unit_test(test_instances_share_code_not_state),
       cmocka_unit_test(test_bad_modules_are_rejected_with_reasons),
