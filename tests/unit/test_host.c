@@ -1057,6 +1057,28 @@ static void test_pool_drops_failures(void **state) {
   assert_host_unharmed(w);
 }
 
+/* Entry points are found once, when the actor loads: the initializers run in
+ * waPC's order on each fresh (or reset) instance, look-alike names do not
+ * run, and a module whose "__guest_call" is not a function fails every call
+ * with a link error that says so. */
+static void test_entry_points(void **state) {
+  world *w = *state;
+  actor_opts o = {0};
+  tea_actor *a = must_load(w, "entries", "entries", &o);
+  tea_invoke_result r;
+  tea_error err;
+  for (int k = 0; k < 3; k++) {
+    assert_int_equal(invoke(w, a, "x", "", &r, &err), TEA_OK);
+    assert_output(&r, "isw");
+    tea_invoke_result_free(&r);
+  }
+  tea_actor *b = must_load(w, "noentry", "noentry", &o);
+  assert_int_equal(invoke(w, b, "x", "", &r, &err), TEA_ERR_LINK);
+  assert_non_null(strstr(err.msg, "does not export __guest_call"));
+  tea_invoke_result_free(&r);
+  assert_host_unharmed(w);
+}
+
 /* A reloaded actor's idle instances (old code) are dropped. */
 static void test_pool_reload_drops_old(void **state) {
   world *w = *state;
@@ -1115,6 +1137,7 @@ int main(void) {
       cmocka_unit_test(test_sign_inspect_roundtrip),
       cmocka_unit_test_setup_teardown(test_load_and_run_hello, setup_world, teardown_world),
       cmocka_unit_test_setup_teardown(test_sdk_requests_of_every_size, setup_world, teardown_world),
+      cmocka_unit_test_setup_teardown(test_entry_points, setup_world, teardown_world),
       cmocka_unit_test_setup_teardown(test_counter_commits_only_on_success, setup_world_padded, teardown_world),
       cmocka_unit_test_setup_teardown(test_tampered_bytes, setup_world, teardown_world),
       cmocka_unit_test_setup_teardown(test_bad_signature_and_alg, setup_world, teardown_world),
@@ -1144,6 +1167,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_pool_reload_drops_old, setup_world_pooled, teardown_world),
       cmocka_unit_test_setup_teardown(test_load_and_run_hello, setup_world_pooled, teardown_world),
       cmocka_unit_test_setup_teardown(test_sdk_requests_of_every_size, setup_world_pooled, teardown_world),
+      cmocka_unit_test_setup_teardown(test_entry_points, setup_world_pooled, teardown_world),
       cmocka_unit_test_setup_teardown(test_tampered_bytes, setup_world_pooled, teardown_world),
       cmocka_unit_test_setup_teardown(test_bad_signature_and_alg, setup_world_pooled, teardown_world),
       cmocka_unit_test_setup_teardown(test_claim_time_issuer_revision, setup_world_pooled, teardown_world),
