@@ -17,7 +17,7 @@ ok() { n=$((n + 1)); echo "ok $n - aarch64 node: $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - aarch64 node: $1"; status=1; }
 finish() { echo "1..$n"; exit $status; }
 
-pkgs="gcc-aarch64-linux-gnu qemu-user libsodium-dev:arm64 libssl-dev:arm64 libjansson-dev:arm64
+pkgs="gcc-aarch64-linux-gnu qemu-user libsodium-dev:arm64 nettle-dev:arm64 libgmp-dev:arm64 libjansson-dev:arm64
   libsqlite3-dev:arm64 libinih-dev:arm64 libcurl4-openssl-dev:arm64 libmicrohttpd-dev:arm64
   libtss2-dev:arm64 libcmocka-dev:arm64"
 missing=""

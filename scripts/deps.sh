@@ -3,7 +3,7 @@
 # Idempotent: does nothing when everything is already present.
 set -e
 PKGS="build-essential meson ninja-build pkg-config clang lld llvm libclang-rt-14-dev \
- libclang-rt-14-dev-wasm32 wasi-libc wabt libcmocka-dev libjansson-dev libsodium-dev libssl-dev \
+ libclang-rt-14-dev-wasm32 wasi-libc wabt libcmocka-dev libjansson-dev libsodium-dev nettle-dev libgmp-dev libssl-dev \
  libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libinih-dev nodejs valgrind \
  libtss2-dev swtpm swtpm-tools tpm2-tools etcd-server etcd-client curl wrk openssl \
  qemu-user gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu gcc-s390x-linux-gnu \

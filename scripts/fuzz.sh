@@ -14,7 +14,7 @@ sh "$root/scripts/deps.sh"
 flags="-g -O1 -std=c17 -D_GNU_SOURCE -ffp-contract=off -I$root/include -I$root/src \
   $(pkg-config --cflags libcurl tss2-esys jansson libsodium)"
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-libs="-lcrypto -lm -ldl -lpthread $(pkg-config --libs libsodium jansson sqlite3)"
+libs="-lm -ldl -lpthread $(pkg-config --libs hogweed nettle gmp libsodium jansson sqlite3)"
 
 echo "== the library (once)"
 # an object is rebuilt when its source changed, or when any header did (a header

@@ -1,4 +1,4 @@
-/* tea: SHA-256 (OpenSSL, which uses the CPU's SHA instructions), hex and base64url. */
+/* tea: SHA-256 (Nettle, which uses the CPU's SHA instructions), hex and base64url. */
 #ifndef TEA_HASH_H
 #define TEA_HASH_H
 
@@ -10,8 +10,8 @@
 
 #define TEA_SHA256_LEN 32
 
-/* Streaming context, kept by value (no allocation): OpenSSL's SHA-256 state,
- * opaque so that callers need no OpenSSL headers. Ending it with
+/* Streaming context, kept by value (no allocation): Nettle's SHA-256 state,
+ * opaque so that callers need no Nettle headers. Ending it with
  * tea_sha256_final or tea_sha256_abort is optional; after either, update and
  * final fail until the next init. */
 typedef struct tea_sha256_ctx {

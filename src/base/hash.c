@@ -1,50 +1,48 @@
 #include "tea/hash.h"
 
-/* OpenSSL's direct SHA-256 functions, not EVP: the same code underneath (it
- * uses the CPU's SHA instructions), but EVP spends ~80 ns per digest going
- * through its provider layer, more than hashing 32 bytes, and the node makes
- * several small digests per call. OpenSSL 3 marks these functions deprecated
- * in favour of EVP, for algorithm agility we do not need here: receipts,
- * ledger blocks and CIDs are SHA-256 by format. */
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
+/* Nettle's SHA-256: it uses the CPU's SHA instructions where there are any
+ * (a "fat" build picks them at run time), and a context is a plain struct,
+ * kept inside tea_sha256_ctx: nothing to allocate or free. */
+#include <nettle/sha2.h>
 #include <pthread.h>
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 
-_Static_assert(sizeof(SHA256_CTX) <= sizeof(((tea_sha256_ctx *)0)->state), "tea_sha256_ctx too small");
-_Static_assert(alignof(SHA256_CTX) <= alignof(tea_sha256_ctx), "tea_sha256_ctx misaligned");
+_Static_assert(sizeof(struct sha256_ctx) <= sizeof(((tea_sha256_ctx *)0)->state), "tea_sha256_ctx too small");
+_Static_assert(alignof(struct sha256_ctx) <= alignof(tea_sha256_ctx), "tea_sha256_ctx misaligned");
 
-static SHA256_CTX *state_of(tea_sha256_ctx *ctx) { return (SHA256_CTX *)(void *)ctx->state; }
+static struct sha256_ctx *state_of(tea_sha256_ctx *ctx) { return (struct sha256_ctx *)(void *)ctx->state; }
 
 tea_code tea_sha256(const void *data, size_t n, uint8_t out[TEA_SHA256_LEN], tea_error *err) {
   if (!data && n) return tea_fail(err, TEA_ERR_ARG, "sha256: NULL data with length %zu", n);
-  SHA256_CTX c;
-  if (!SHA256_Init(&c) || (n && !SHA256_Update(&c, data, n)) || !SHA256_Final(out, &c))
-    return tea_fail(err, TEA_ERR_CRYPTO, "sha256: OpenSSL failed");
+  struct sha256_ctx c;
+  sha256_init(&c);
+  if (n) sha256_update(&c, n, data);
+  sha256_digest(&c, TEA_SHA256_LEN, out);
   return TEA_OK;
 }
 
 tea_code tea_sha256_init(tea_sha256_ctx *ctx, tea_error *err) {
   if (!ctx) return tea_fail(err, TEA_ERR_ARG, "sha256: NULL context");
-  ctx->live = SHA256_Init(state_of(ctx)) == 1;
-  return ctx->live ? TEA_OK : tea_fail(err, TEA_ERR_CRYPTO, "sha256: SHA256_Init failed");
+  sha256_init(state_of(ctx));
+  ctx->live = true;
+  return TEA_OK;
 }
 
 tea_code tea_sha256_update(tea_sha256_ctx *ctx, const void *data, size_t n, tea_error *err) {
   if (!ctx || !ctx->live) return tea_fail(err, TEA_ERR_STATE, "sha256: context not initialised");
   if (n == 0) return TEA_OK;
   if (!data) return tea_fail(err, TEA_ERR_ARG, "sha256: NULL data with length %zu", n);
-  if (!SHA256_Update(state_of(ctx), data, n)) return tea_fail(err, TEA_ERR_CRYPTO, "sha256: SHA256_Update failed");
+  sha256_update(state_of(ctx), n, data);
   return TEA_OK;
 }
 
 tea_code tea_sha256_final(tea_sha256_ctx *ctx, uint8_t out[TEA_SHA256_LEN], tea_error *err) {
   if (!ctx || !ctx->live) return tea_fail(err, TEA_ERR_STATE, "sha256: context not initialised");
-  int ok = SHA256_Final(out, state_of(ctx));
+  sha256_digest(state_of(ctx), TEA_SHA256_LEN, out);
   tea_sha256_abort(ctx);
-  return ok ? TEA_OK : tea_fail(err, TEA_ERR_CRYPTO, "sha256: SHA256_Final failed");
+  return TEA_OK;
 }
 
 void tea_sha256_abort(tea_sha256_ctx *ctx) {

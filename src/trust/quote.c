@@ -1,13 +1,13 @@
 /* TPMS_ATTEST quotes: parsing and building the TPM wire format, PCR digests, and
- * checking a quote's signature (Ed25519 for the soft TPM, ECDSA P-256 with OpenSSL for
+ * checking a quote's signature (Ed25519 for the soft TPM, ECDSA P-256 with Nettle for
  * a real one). The parser sees hostile bytes: every length is checked against what is
  * left and against the structure's own maximum. */
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
+#include <gmp.h>
+#include <nettle/ecc-curve.h>
+#include <nettle/ecc.h>
+#include <nettle/ecdsa.h>
 #include <sodium.h>
 
 #include "trust/internal.h"
@@ -165,54 +165,38 @@ tea_code tea_pcr_digest(uint32_t mask, const uint8_t pcrs[TEA_PCR_COUNT][TEA_SHA
 }
 
 /* ECDSA P-256 over msg (hashed here with SHA-256) or, when prehashed, over the
- * 32-byte digest msg itself. sig is r || s. */
+ * 32-byte digest msg itself. The key is 0x04 || X || Y (checked by the
+ * callers), sig is r || s. Nettle refuses a point off the curve, and r or s
+ * outside 1..n-1. */
 static tea_code p256_verify(const tea_ak *ak, const uint8_t sig64[64], const uint8_t *msg, size_t len,
                             bool prehashed, tea_error *err) {
-  tea_code rc = tea_fail(err, TEA_ERR_CRYPTO, "ECDSA signature does not verify");
-  EVP_PKEY *pkey = NULL;
-  EVP_PKEY_CTX *pctx = NULL, *vctx = NULL;
-  EVP_MD_CTX *md = NULL;
-  ECDSA_SIG *sig = NULL;
-  BIGNUM *r = NULL, *s = NULL;
-  unsigned char *der = NULL;
-  OSSL_PARAM params[3];
-  char group[] = "prime256v1";
-  params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
-  params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)ak->pub, ak->len);
-  params[2] = OSSL_PARAM_construct_end();
-  pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-  if (!pctx || EVP_PKEY_fromdata_init(pctx) != 1 ||
-      EVP_PKEY_fromdata(pctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+  uint8_t digest[TEA_SHA256_LEN];
+  if (!prehashed) {
+    tea_code rc = tea_sha256(msg, len, digest, err);
+    if (rc != TEA_OK) return rc;
+    msg = digest;
+    len = sizeof digest;
+  }
+  struct ecc_point pub;
+  struct dsa_signature sig;
+  mpz_t x, y;
+  ecc_point_init(&pub, nettle_get_secp_256r1());
+  dsa_signature_init(&sig);
+  mpz_inits(x, y, NULL);
+  mpz_import(x, 32, 1, 1, 1, 0, ak->pub + 1); /* big-endian bytes */
+  mpz_import(y, 32, 1, 1, 1, 0, ak->pub + 33);
+  mpz_import(sig.r, 32, 1, 1, 1, 0, sig64);
+  mpz_import(sig.s, 32, 1, 1, 1, 0, sig64 + 32);
+  tea_code rc;
+  if (!ecc_point_set(&pub, x, y))
     rc = tea_fail(err, TEA_ERR_CRYPTO, "key is not a P-256 point");
-    goto done;
-  }
-  r = BN_bin2bn(sig64, 32, NULL);
-  s = BN_bin2bn(sig64 + 32, 32, NULL);
-  sig = ECDSA_SIG_new();
-  if (!r || !s || !sig || ECDSA_SIG_set0(sig, r, s) != 1) goto done;
-  r = s = NULL; /* owned by sig now */
-  int der_len = i2d_ECDSA_SIG(sig, &der);
-  if (der_len <= 0) goto done;
-  if (prehashed) {
-    vctx = EVP_PKEY_CTX_new(pkey, NULL);
-    if (vctx && EVP_PKEY_verify_init(vctx) == 1 && EVP_PKEY_CTX_set_signature_md(vctx, EVP_sha256()) == 1 &&
-        EVP_PKEY_verify(vctx, der, (size_t)der_len, msg, len) == 1)
-      rc = TEA_OK;
-  } else {
-    md = EVP_MD_CTX_new();
-    if (md && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) == 1 &&
-        EVP_DigestVerify(md, der, (size_t)der_len, msg, len) == 1)
-      rc = TEA_OK;
-  }
-done:
-  OPENSSL_free(der);
-  EVP_MD_CTX_free(md);
-  EVP_PKEY_CTX_free(vctx);
-  ECDSA_SIG_free(sig);
-  BN_free(r);
-  BN_free(s);
-  EVP_PKEY_free(pkey);
-  EVP_PKEY_CTX_free(pctx);
+  else if (!ecdsa_verify(&pub, len, msg, &sig))
+    rc = tea_fail(err, TEA_ERR_CRYPTO, "ECDSA signature does not verify");
+  else
+    rc = TEA_OK;
+  mpz_clears(x, y, NULL);
+  dsa_signature_clear(&sig);
+  ecc_point_clear(&pub);
   return rc;
 }
 

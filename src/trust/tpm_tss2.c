@@ -3,7 +3,7 @@
  * primary in the endorsement hierarchy from a fixed template: the TPM derives it from
  * its endorsement seed, so the same TPM gives the same AK after every reboot without
  * persisting a handle. Quotes are TPMS_ATTEST structures the TPM signed itself; the
- * verifier checks them in quote.c with OpenSSL, never trusting this code.
+ * verifier checks them in quote.c with Nettle, never trusting this code.
  *
  * The node owns its TPM connection alone (swtpm's socket serves one client, and a
  * resource manager is what lets /dev/tpmrm0 share), and flushes every transient

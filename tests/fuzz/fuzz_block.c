@@ -8,7 +8,7 @@
  *
  * Build (libFuzzer ships with clang's runtime):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc tests/fuzz/fuzz_block.c \
- *     $(ls src/base/[a-z]*.c src/cas/[a-z]*.c src/ledger/[a-z]*.c) -lcrypto -lsodium -ljansson -lcurl -lm
+ *     $(ls src/base/[a-z]*.c src/cas/[a-z]*.c src/ledger/[a-z]*.c) -lnettle -lsodium -ljansson -lcurl -lm
  * With -DTEA_FUZZ_MAKE_SEEDS (and without -fsanitize=fuzzer) it is instead a program that
  * writes the seed corpus into the directory given as its argument. */
 #include <stdio.h>

@@ -9,6 +9,11 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "trust_fixture.h"
@@ -1109,10 +1114,88 @@ static void test_policy_json(void **state) {
   }
 }
 
+/* ECDSA P-256 as a hardware TPM signs: keys and signatures made by OpenSSL (an
+ * independent implementation) verify with ours, as bound-key signatures (over
+ * a digest) and as quotes (over the attest bytes, hashed by the verifier);
+ * anything altered, out of range or off the curve is refused. */
+static void p256_sign(EVP_PKEY *k, const uint8_t digest[32], uint8_t sig[64]) {
+  EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(k, NULL);
+  assert_non_null(c);
+  assert_int_equal(EVP_PKEY_sign_init(c), 1);
+  unsigned char der[80];
+  size_t der_len = sizeof der;
+  assert_int_equal(EVP_PKEY_sign(c, der, &der_len, digest, 32), 1);
+  EVP_PKEY_CTX_free(c);
+  const unsigned char *p = der;
+  ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
+  assert_non_null(es);
+  assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, 32), 32);
+  assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + 32, 32), 32);
+  ECDSA_SIG_free(es);
+}
+
+static void test_p256_against_openssl(void **state) {
+  (void)state;
+  /* the order n of P-256, big-endian */
+  static const uint8_t order[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+                                    0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
+                                    0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+  for (int round = 0; round < 8; round++) {
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    assert_non_null(k);
+    tea_ak key = {.alg = TEA_AK_P256, .len = 65};
+    size_t pub_len = 0;
+    assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, key.pub, sizeof key.pub, &pub_len), 1);
+    assert_int_equal(pub_len, 65);
+    assert_int_equal(key.pub[0], 0x04);
+
+    uint8_t digest[32], sig[64];
+    fx_hash(round % 2 ? "bound" : "another message", digest);
+    digest[31] ^= (uint8_t)round;
+    p256_sign(k, digest, sig);
+    assert_int_equal(tea_bound_verify(&key, digest, sig, NULL), TEA_OK);
+    for (int bit = 0; bit < 512; bit += 37) { /* any flipped bit of r or s */
+      sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+      assert_int_equal(tea_bound_verify(&key, digest, sig, NULL), TEA_ERR_CRYPTO);
+      sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    }
+    digest[0] ^= 0x80;
+    assert_int_equal(tea_bound_verify(&key, digest, sig, NULL), TEA_ERR_CRYPTO);
+    digest[0] ^= 0x80;
+
+    /* r = 0, s = n: out of range, whatever the rest */
+    uint8_t bad[64];
+    memcpy(bad, sig, 64);
+    memset(bad, 0, 32);
+    assert_int_equal(tea_bound_verify(&key, digest, bad, NULL), TEA_ERR_CRYPTO);
+    memcpy(bad, sig, 64);
+    memcpy(bad + 32, order, 32);
+    assert_int_equal(tea_bound_verify(&key, digest, bad, NULL), TEA_ERR_CRYPTO);
+    /* a key whose point is off the curve */
+    tea_ak off = key;
+    off.pub[64] ^= 1;
+    tea_error err;
+    assert_int_equal(tea_bound_verify(&off, digest, sig, &err), TEA_ERR_CRYPTO);
+    assert_non_null(strstr(err.msg, "not a P-256 point"));
+
+    /* a quote: the verifier hashes the attest bytes itself */
+    tea_quote q = {.alg = TEA_AK_P256, .attest_len = 100, .sig_len = 64};
+    for (size_t i = 0; i < q.attest_len; i++) q.attest[i] = (uint8_t)(i * 7 + round);
+    uint8_t h[32];
+    assert_int_equal(tea_sha256(q.attest, q.attest_len, h, NULL), TEA_OK);
+    p256_sign(k, h, q.sig);
+    assert_int_equal(tea_quote_check_signature(&q, &key, NULL), TEA_OK);
+    q.attest[5] ^= 1;
+    assert_int_equal(tea_quote_check_signature(&q, &key, NULL), TEA_ERR_CRYPTO);
+    EVP_PKEY_free(k);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_soft_pcrs_and_reboot, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sign_bound, setup, teardown),
+      cmocka_unit_test(test_p256_against_openssl),
       cmocka_unit_test_setup_teardown(test_attest_parse_rejects, setup, teardown),
       cmocka_unit_test_setup_teardown(test_eventlog_codec, setup, teardown),
       cmocka_unit_test_setup_teardown(test_measure_boot, setup, teardown),
