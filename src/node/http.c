@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/spill.h"
 #include "tea/http.h"
 
 /* The idle hook also runs once this many requests are parked in a thread,
@@ -234,8 +235,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (p->len + n > p->cap) {
       size_t cap = p->cap * 2;
       while (cap < p->len + n) cap *= 2;
-      uint8_t *b = p->body == p->small ? malloc(cap) : realloc(p->body, cap);
-      if (b && p->body == p->small) memcpy(b, p->small, p->len);
+      uint8_t *b = tea_spill_grow(p->body, p->small, p->len, cap);
       if (!b) {
         p->too_big = true;
         return MHD_YES;
@@ -271,7 +271,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
       p->finish(p->finish_ctx, NULL);
       atomic_fetch_sub(&p->worker->unanswered, 1);
     }
-    if (p->body != p->small) free(p->body);
+    tea_spill_free(p->body, p->small);
     free(p);
     *con_cls = NULL;
   }

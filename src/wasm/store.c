@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "base/spill.h"
 #include "wasm/runtime.h"
 
 #define DEFAULT_MAX_PAGES 65536u
@@ -90,7 +91,7 @@ void tea_wasm_store_free(tea_wasm_store *s) {
   if (!s) return;
   /* objects die in reverse order of creation */
   for (size_t i = s->nobjects; i > 0; i--) s->objects[i - 1].release(s->objects[i - 1].obj);
-  if (s->objects != s->inline_objects) free(s->objects);
+  tea_spill_free(s->objects, s->inline_objects);
   if (s->stack) stack_give(s->stack, stack_mapping_bytes(&s->limits));
   free(s);
 }
@@ -98,13 +99,11 @@ void tea_wasm_store_free(tea_wasm_store *s) {
 tea_code tea_store_track(tea_wasm_store *s, void *obj, void (*release)(void *), tea_error *err) {
   if (s->nobjects == s->cap_objects) {
     size_t cap = s->cap_objects * 2;
-    bool inline_list = s->objects == s->inline_objects;
-    tea_store_object *o = inline_list ? malloc(cap * sizeof *o) : realloc(s->objects, cap * sizeof *o);
+    tea_store_object *o = tea_spill_grow(s->objects, s->inline_objects, s->nobjects * sizeof *o, cap * sizeof *o);
     if (!o) {
       release(obj);
       return tea_fail(err, TEA_ERR_NOMEM, "out of memory");
     }
-    if (inline_list) memcpy(o, s->inline_objects, sizeof s->inline_objects);
     s->objects = o;
     s->cap_objects = cap;
   }
@@ -350,7 +349,7 @@ static tea_wasm_ref *inline_elems(tea_wasm_table *t) { return (tea_wasm_ref *)(t
 
 static void free_table(void *p) {
   tea_wasm_table *t = p;
-  if (t->elems != inline_elems(t)) free(t->elems);
+  tea_spill_free(t->elems, inline_elems(t));
   free(t);
 }
 
@@ -388,13 +387,8 @@ int64_t tea_table_grow(tea_wasm_table *t, uint32_t delta, tea_wasm_ref init) {
   uint32_t old = t->size;
   if ((uint64_t)old + delta > t->max) return -1;
   if (delta == 0) return old;
-  size_t bytes = ((size_t)old + delta) * sizeof(tea_wasm_ref);
-  tea_wasm_ref *e;
-  if (t->elems != inline_elems(t)) {
-    e = realloc(t->elems, bytes);
-  } else if ((e = malloc(bytes))) {
-    memcpy(e, t->elems, (size_t)old * sizeof *e);
-  }
+  tea_wasm_ref *e = tea_spill_grow(t->elems, inline_elems(t), (size_t)old * sizeof *e,
+                                   ((size_t)old + delta) * sizeof *e);
   if (!e) return -1;
   for (uint32_t i = 0; i < delta; i++) e[old + i] = init;
   t->elems = e;

@@ -25,6 +25,8 @@
 #include <sys/random.h>
 #endif
 
+#include "base/spill.h"
+
 /* ---- WASI constants (witx: typenames.witx of snapshot preview 1) -------- */
 
 enum {
@@ -302,14 +304,7 @@ static int64_t wfd_alloc(tea_wasi *w) {
   if (w->nfds >= MAX_FDS) return -1;
   uint32_t n = w->nfds ? w->nfds * 2 : (uint32_t)(sizeof w->fds_inline / sizeof *w->fds_inline);
   if (n > MAX_FDS) n = MAX_FDS;
-  wfd *f;
-  if (!w->nfds) {
-    f = w->fds_inline;
-  } else if (w->fds == w->fds_inline) {
-    if ((f = malloc(n * sizeof *f))) memcpy(f, w->fds, w->nfds * sizeof *f);
-  } else {
-    f = realloc(w->fds, n * sizeof *f);
-  }
+  wfd *f = w->nfds ? tea_spill_grow(w->fds, w->fds_inline, w->nfds * sizeof *f, n * sizeof *f) : w->fds_inline;
   if (!f) return -1;
   for (uint32_t i = w->nfds; i < n; i++) {
     memset(&f[i], 0, sizeof f[i]);
@@ -494,7 +489,7 @@ void tea_wasi_free(tea_wasi *w) {
   if (!w) return;
   for (uint32_t i = 0; i < w->nfds; i++)
     if (w->fds[i].used) wfd_close(&w->fds[i]);
-  if (w->fds != w->fds_inline) free(w->fds);
+  tea_spill_free(w->fds, w->fds_inline);
   free(w->initial);
   free(w->arg_off); /* and the strings after them */
   free(w->env_off);
