@@ -289,8 +289,9 @@ typedef struct actor_call {
 /* Calls are recycled through a per-thread list. A call holds a whole receipt
  * (6.5 KiB of fixed fields), and taking that from malloc on every call made
  * glibc consolidate its fast bins every time, sending the call's small
- * allocations down malloc's slow paths (perf: 8 % of a fresh call's node CPU
- * in malloc and free). The list is freed when its thread ends. */
+ * allocations down malloc's slow paths (perf: malloc and free took 8.5 % of
+ * the node's CPU, 6.7 % with the list). The list is freed when its thread
+ * ends. */
 #define SPARE_CALLS 64
 static pthread_key_t spare_calls_key;
 static pthread_once_t spare_calls_once = PTHREAD_ONCE_INIT;
