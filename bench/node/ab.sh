@@ -25,8 +25,8 @@ pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done; rm -rf "$work"' EXIT INT TERM
 cd "$work"
 port=$(free_port $((30600 + $$ % 1000)) 1)
-TN=$a_bin
-ACTORS="$root/build/actors"
+# shellcheck disable=SC2034 # both are read by one_node.sh
+TN=$a_bin ACTORS="$root/build/actors"
 [ -f "$ACTORS/hello.wasm" ] || { echo "ab.sh: $ACTORS/hello.wasm is missing (make first)" >&2; exit 1; }
 . "$root/scripts/lib/one_node.sh"
 one_node_network a "$port" b "$((port + 1))" >/dev/null
@@ -53,7 +53,7 @@ for r in $(seq "$rounds"); do
     wrk -t2 -c32 -d"${secs}s" -s "$here/post.lua" "http://127.0.0.1:$p/v1/actors/hello/echo" >wrk.out 2>&1
     c1=$(cpu_ticks $pid)
     if grep -qE 'Non-2xx|Socket errors' wrk.out; then echo "ab.sh: $x: $(grep -E 'Non-2xx|Socket errors' wrk.out)" >&2; exit 1; fi
-    awk -v x=$x -v r=$r -v c=$((c1 - c0)) -v t="$tck" '/requests in/ {n = $1}
+    awk -v x=$x -v r="$r" -v c=$((c1 - c0)) -v t="$tck" '/requests in/ {n = $1}
       /Requests\/sec/ {printf "  round %d %s: %.0f calls/s, %.2f us CPU per call\n", r, x, $2, c / t * 1e6 / n;
                        printf "%s %s %.3f\n", x, $2, c / t * 1e6 / n >> "res.txt"}' wrk.out
   done

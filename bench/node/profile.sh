@@ -10,7 +10,7 @@ set -eu
 build=$(realpath "${1:-build}")
 pool=${2:-0}
 out=$(realpath "${3:-perf.data}")
-[ $# -gt 3 ] && shift 3 || set --
+if [ $# -gt 3 ]; then shift 3; else set --; fi
 [ $# -gt 0 ] || set -- -g
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -22,6 +22,7 @@ trap '[ -n "$pid" ] && { kill $pid 2>/dev/null; wait $pid 2>/dev/null; }; rm -rf
 cd "$work"
 port=$(free_port $((30500 + $$ % 1000)) 1)
 TN="$build/src/cli/teanode"
+# shellcheck disable=SC2034 # read by one_node.sh
 ACTORS="$build/actors"
 . "$root/scripts/lib/one_node.sh"
 one_node_network node "$port" >/dev/null
