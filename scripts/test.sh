@@ -87,6 +87,7 @@ for build in "$@"; do
     run e2e-failover sh "$root/tests/e2e/failover.sh" "$build"
     run e2e-proposals sh "$root/tests/e2e/proposals.sh" "$build"
     run e2e-swtpm sh "$root/tests/e2e/swtpm.sh" "$build"
+    run bench-tools sh "$root/tests/e2e/bench_tools.sh" "$build"
   fi
 done
 # Other CPUs under qemu-user (docs/portability.md): per arch the whole spec

@@ -9,6 +9,7 @@
 # look for differences larger than that, or run more rounds.
 # Usage: bench/node/ab.sh TEANODE_A TEANODE_B [SECONDS] [ROUNDS] [POOL]
 #   POOL: [actors] pool for both nodes (default 0: a fresh instance per call)
+#   ACTORS: where hello.wasm is (default: the actors/ of TEANODE_A's build)
 set -eu
 [ $# -ge 2 ] || { echo "usage: $0 TEANODE_A TEANODE_B [SECONDS] [ROUNDS] [POOL]" >&2; exit 2; }
 a_bin=$(realpath "$1")
@@ -20,27 +21,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 command -v wrk >/dev/null 2>&1 || { echo "ab.sh: wrk is not installed" >&2; exit 1; }
 . "$root/scripts/lib/tap.sh" # free_port
-work=$(mktemp -d /tmp/tea-ab.XXXXXX)
-pids=""
-trap 'for p in $pids; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done; rm -rf "$work"' EXIT INT TERM
-cd "$work"
+. "$root/scripts/lib/one_node.sh"
+one_node_workdir ab || exit 1
 port=$(free_port $((30600 + $$ % 1000)) 1)
 # shellcheck disable=SC2034 # both are read by one_node.sh
-TN=$a_bin ACTORS="$root/build/actors"
+TN=$a_bin ACTORS=${ACTORS:-$(dirname "$a_bin")/../../actors} # A's build's, unless given
 [ -f "$ACTORS/hello.wasm" ] || { echo "ab.sh: $ACTORS/hello.wasm is missing (make first)" >&2; exit 1; }
-. "$root/scripts/lib/one_node.sh"
 one_node_network a "$port" b "$((port + 1))" >/dev/null
 sed -i "s/^pool = 0$/pool = $pool/" a/node.ini b/node.ini
-"$a_bin" run --state a >a.log 2>&1 &
-a_pid=$!
-"$b_bin" run --state b >b.log 2>&1 &
-b_pid=$!
-pids="$a_pid $b_pid"
-for p in "$port" "$((port + 1))"; do
-  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$p/v1/status" >/dev/null 2>&1 && break; sleep 0.1; done
-  curl -sf -X POST --data tea "http://127.0.0.1:$p/v1/actors/hello/echo" >/dev/null ||
-    { echo "ab.sh: the node on port $p does not answer (logs follow)" >&2; cat a.log b.log >&2; exit 1; }
-done
+one_node_start a "$port" "$a_bin" || exit 1
+a_pid=$one_node_pid
+one_node_start b "$((port + 1))" "$b_bin" || exit 1
+b_pid=$one_node_pid
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 tck=$(getconf CLK_TCK)
 echo "A: $a_bin"

@@ -16,24 +16,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 for t in wrk perf; do command -v $t >/dev/null 2>&1 || { echo "profile.sh: $t is not installed" >&2; exit 1; }; done
 . "$root/scripts/lib/tap.sh" # free_port
-work=$(mktemp -d /tmp/tea-profile.XXXXXX)
-pid=""
-trap '[ -n "$pid" ] && { kill $pid 2>/dev/null; wait $pid 2>/dev/null; }; rm -rf "$work"' EXIT INT TERM
-cd "$work"
+. "$root/scripts/lib/one_node.sh"
+one_node_workdir profile || exit 1
 port=$(free_port $((30500 + $$ % 1000)) 1)
 TN="$build/src/cli/teanode"
 # shellcheck disable=SC2034 # read by one_node.sh
 ACTORS="$build/actors"
-. "$root/scripts/lib/one_node.sh"
 one_node_network node "$port" >/dev/null
 sed -i "s/^pool = 0$/pool = $pool/" node/node.ini
-"$TN" run --state node >node.log 2>&1 &
-pid=$!
-for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/v1/status" >/dev/null 2>&1 && break; sleep 0.1; done
+one_node_start node "$port" || exit 1
 wrk -t2 -c32 -d12s --latency -s "$here/post.lua" "http://127.0.0.1:$port/v1/actors/hello/echo" >wrk.out 2>&1 &
 w=$!
 sleep 3
-perf record "$@" -F 3000 -p "$pid" -o "$out" -- sleep 5 >/dev/null 2>&1
+perf record "$@" -F 3000 -p "$one_node_pid" -o "$out" -- sleep 5 >/dev/null 2>&1
 wait $w
 grep -E "Requests/sec|Non-2xx|Socket errors" wrk.out
 perf report -i "$out" --no-children -g none --sort sym 2>/dev/null | grep -E '^ +[0-9]' | head -25

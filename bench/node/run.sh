@@ -15,15 +15,14 @@ set -eu
 build=$(cd "${1:-build}" && pwd)
 secs=${2:-3}
 rounds=${3:-9}
+# shellcheck disable=SC2034 # TN and ACTORS are read by one_node.sh
 TN="$build/src/cli/teanode"
 command -v wrk >/dev/null 2>&1 || { apt-get install -y -qq wrk >/dev/null 2>&1 || true; }
 command -v wrk >/dev/null 2>&1 || { echo "node bench: wrk is not installed" >&2; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/lib/tap.sh" # free_port
-work=$(mktemp -d /tmp/tea-nodebench.XXXXXX)
-pids=""
-trap 'for p in $pids; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done; rm -rf "$work"' EXIT INT TERM
-cd "$work"
+. "$here/../../scripts/lib/one_node.sh"
+one_node_workdir nodebench || exit 1
 port=$(free_port $((31000 + $$ % 1000)) 2) # fresh node, static server, pooled node (below the ephemeral range)
 
 "$build/bench/node/tea_static_http" "$((port + 1))" 2 &
@@ -31,22 +30,16 @@ pids="$pids $!"
 
 # a network of two nodes with the hello actor (its "echo" operation is trivial);
 # the second keeps an instance pool ([actors] pool, docs/operating.md)
+# shellcheck disable=SC2034
 ACTORS="$build/actors"
-. "$here/../../scripts/lib/one_node.sh"
 one_node_network fresh "$port" pooled "$((port + 2))"
 sed -i 's/^pool = 0$/pool = 8/' pooled/node.ini
 grep -q '^pool = 8$' pooled/node.ini || { echo "node bench: cannot set [actors] pool in node.ini" >&2; exit 1; }
-for state in fresh pooled; do
-  "$TN" run --state "$state" >"$state.log" 2>&1 &
-  pids="$pids $!"
-  echo $! >"$state.pid"
-done
-for p in "$port" "$((port + 2))"; do
-  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$p/v1/status" >/dev/null 2>&1 && break; sleep 0.1; done
-  curl -sf -X POST --data tea "http://127.0.0.1:$p/v1/actors/hello/echo" >/dev/null ||
-    { echo "node bench: the node on port $p did not answer (its log follows)" >&2; cat fresh.log pooled.log >&2; exit 1; }
-done
-idle=$(awk '/VmRSS/ {print $2}' "/proc/$(cat pooled.pid)/status")
+one_node_start fresh "$port" || exit 1
+one_node_start pooled "$((port + 2))" || exit 1
+# shellcheck disable=SC2154 # set by one_node_start
+pooled_pid=$one_node_pid
+idle=$(awk '/VmRSS/ {print $2}' "/proc/$pooled_pid/status")
 
 measure() { # name url [wrk args...]: appends "rps p50 p99 errors" to name.txt
   name=$1
@@ -73,7 +66,7 @@ for r in $(seq "$rounds"); do
   awk -v s="$s" -v f="$f" 'BEGIN {print f / s}' >>ratio_fresh.txt
   awk -v s="$s" -v p="$p" 'BEGIN {print p / s}' >>ratio_pooled.txt
 done
-peak=$(awk '/VmHWM/ {print $2}' "/proc/$(cat pooled.pid)/status")
+peak=$(awk '/VmHWM/ {print $2}' "/proc/$pooled_pid/status")
 # p50/p99 as wrk prints them (us or ms): medians over the rounds after conversion to us
 to_us() { awk '{v = $1; if (v ~ /ms$/) v = v * 1000; else if (v ~ /us$/) v = v + 0; else if (v ~ /s$/) v = v * 1000000; print v}'; }
 line() { # label name

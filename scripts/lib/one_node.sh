@@ -3,6 +3,7 @@
 # the ledger and the actor's code). Needs TN (teanode) and ACTORS (built
 # actors); sets cid, issuer.
 #   one_node_network STATE_DIR PORT [STATE_DIR PORT]...
+# and one_node_start (below) runs a node of it and waits until it serves.
 one_node_network() {
   "$TN" ledger keygen --out c.key >c.pub
   "$TN" ledger init --dir ledger --member "$(cat c.pub)" --threshold 1 --key c.key >/dev/null
@@ -29,4 +30,33 @@ one_node_network() {
     cp ledger/ledger.log "$_s/ledger.log"
     "$TN" cas put --store "$_s/blobs" hello.wasm >/dev/null
   done
+}
+
+# one_node_start STATE PORT [TEANODE]: runs the node of STATE (TEANODE, default
+# TN; its log in STATE.log), adds its pid to $pids (for the caller's cleanup)
+# and sets one_node_pid, then waits until it answers the hello actor on PORT.
+# Returns 1, with the log on stderr, when it does not within 30 s.
+one_node_start() {
+  "${3:-$TN}" run --state "$1" >"$1.log" 2>&1 &
+  one_node_pid=$!
+  pids="${pids:-} $one_node_pid"
+  _i=0
+  while [ $_i -lt 300 ] && ! curl -sf "http://127.0.0.1:$2/v1/status" >/dev/null 2>&1; do
+    sleep 0.1
+    _i=$((_i + 1))
+  done
+  curl -sf -X POST --data tea "http://127.0.0.1:$2/v1/actors/hello/echo" >/dev/null && return 0
+  echo "the node of $1 (port $2) does not answer; its log:" >&2
+  cat "$1.log" >&2
+  return 1
+}
+
+# one_node_workdir NAME: makes a fresh directory /tmp/tea-NAME.XXXXXX the
+# current one and, on exit, stops every process in $pids and removes it.
+one_node_workdir() {
+  one_node_dir=$(mktemp -d "/tmp/tea-$1.XXXXXX") || return 1
+  pids=""
+  # shellcheck disable=SC2154 # _p is the trap's own loop variable
+  trap 'for _p in $pids; do kill $_p 2>/dev/null || true; wait $_p 2>/dev/null || true; done; rm -rf "$one_node_dir"' EXIT INT TERM
+  cd "$one_node_dir" || return 1
 }
