@@ -507,27 +507,18 @@ dispatch:
     ip += 3;                  \
     NEXT();                   \
   }
-#define UNTRAP(name, out, check, expr)           \
-  CASE(name) {                                   \
-    tea_wasm_slot x = A(1);                      \
-    if (UNLIKELY(!(check))) {                    \
-      if (x.f64 != x.f64) TRAP(TEA_TRAP_CONVERSION); \
-      TRAP(TEA_TRAP_OVERFLOW);                   \
-    }                                            \
-    PUT(2, out, (expr));                         \
-    ip += 3;                                     \
-    NEXT();                                      \
-  }
-#define UNTRAP32(name, out, check, expr)         \
-  CASE(name) {                                   \
-    tea_wasm_slot x = A(1);                      \
-    if (UNLIKELY(!(check))) {                    \
-      if (x.f32 != x.f32) TRAP(TEA_TRAP_CONVERSION); \
-      TRAP(TEA_TRAP_OVERFLOW);                   \
-    }                                            \
-    PUT(2, out, (expr));                         \
-    ip += 3;                                     \
-    NEXT();                                      \
+/* A float-to-int truncation that traps: NaN is a conversion error, any
+   other value out of range an overflow (from: f32 or f64). */
+#define UNTRAP(name, out, from, check, expr)      \
+  CASE(name) {                                    \
+    tea_wasm_slot x = A(1);                       \
+    if (UNLIKELY(!(check))) {                     \
+      if (x.from != x.from) TRAP(TEA_TRAP_CONVERSION); \
+      TRAP(TEA_TRAP_OVERFLOW);                    \
+    }                                             \
+    PUT(2, out, (expr));                          \
+    ip += 3;                                      \
+    NEXT();                                       \
   }
   UN(I32_EQZ, u32, x.u32 == 0)
   UN(I64_EQZ, u32, x.u64 == 0)
@@ -552,16 +543,16 @@ dispatch:
   UN(F64_NEAREST, f64, round64(x.f64, nearbyint))
   UN(F64_SQRT, f64, sqrt(x.f64))
   UN(I32_WRAP_I64, u32, (uint32_t)x.u64)
-  UNTRAP32(I32_TRUNC_F32_S, i32, in_i32(x.f32), (int32_t)x.f32)
-  UNTRAP32(I32_TRUNC_F32_U, u32, in_u32(x.f32), (uint32_t)x.f32)
-  UNTRAP(I32_TRUNC_F64_S, i32, in_i32(x.f64), (int32_t)x.f64)
-  UNTRAP(I32_TRUNC_F64_U, u32, in_u32(x.f64), (uint32_t)x.f64)
+  UNTRAP(I32_TRUNC_F32_S, i32, f32, in_i32(x.f32), (int32_t)x.f32)
+  UNTRAP(I32_TRUNC_F32_U, u32, f32, in_u32(x.f32), (uint32_t)x.f32)
+  UNTRAP(I32_TRUNC_F64_S, i32, f64, in_i32(x.f64), (int32_t)x.f64)
+  UNTRAP(I32_TRUNC_F64_U, u32, f64, in_u32(x.f64), (uint32_t)x.f64)
   UN(I64_EXTEND_I32_S, i64, (int64_t)x.i32)
   UN(I64_EXTEND_I32_U, u64, (uint64_t)x.u32)
-  UNTRAP32(I64_TRUNC_F32_S, i64, in_i64(x.f32), (int64_t)x.f32)
-  UNTRAP32(I64_TRUNC_F32_U, u64, in_u64(x.f32), (uint64_t)x.f32)
-  UNTRAP(I64_TRUNC_F64_S, i64, in_i64(x.f64), (int64_t)x.f64)
-  UNTRAP(I64_TRUNC_F64_U, u64, in_u64(x.f64), (uint64_t)x.f64)
+  UNTRAP(I64_TRUNC_F32_S, i64, f32, in_i64(x.f32), (int64_t)x.f32)
+  UNTRAP(I64_TRUNC_F32_U, u64, f32, in_u64(x.f32), (uint64_t)x.f32)
+  UNTRAP(I64_TRUNC_F64_S, i64, f64, in_i64(x.f64), (int64_t)x.f64)
+  UNTRAP(I64_TRUNC_F64_U, u64, f64, in_u64(x.f64), (uint64_t)x.f64)
   UN(F32_CONVERT_I32_S, f32, (float)x.i32)
   UN(F32_CONVERT_I32_U, f32, (float)x.u32)
   UN(F32_CONVERT_I64_S, f32, (float)x.i64)
