@@ -325,11 +325,16 @@ static actor_call *call_take(void) {
 }
 
 static void call_give_back(actor_call *call) {
-  pthread_once(&spare_calls_once, spare_calls_init);
-  /* the key's value only arms the destructor that frees this thread's list */
-  if (spare_calls.count >= SPARE_CALLS || pthread_setspecific(spare_calls_key, &spare_calls) != 0) {
+  if (spare_calls.count >= SPARE_CALLS) {
     free(call);
     return;
+  }
+  if (!spare_calls.head) { /* the key's value only arms the destructor that frees this list */
+    pthread_once(&spare_calls_once, spare_calls_init);
+    if (pthread_setspecific(spare_calls_key, &spare_calls) != 0) {
+      free(call);
+      return;
+    }
   }
   call->next_spare = spare_calls.head;
   spare_calls.head = call;
